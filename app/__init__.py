@@ -1,0 +1,1 @@
+"""Stackscribe's wiring: settings, logging, processes and the command line."""

@@ -1,0 +1,189 @@
+"""Every setting, declared once: name, environment variable, default, help.
+
+:class:`Settings` is built once in ``main()`` (CLI flag over environment variable over
+default) and passed down. The CLI flags, ``python -m app config`` and the README's settings
+table are all generated from the fields below; a test fails when the README falls behind.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from engine.task import DECODE_MODES
+
+# Which command-line modes show a setting's flag.
+ALL = ("gui", "serve", "transcribe", "worker")
+SERVING = ("gui", "serve")
+SHARED_STACK = ("gui", "serve", "worker")
+
+
+def setting(
+    default: Any, help: str, *, env: str, modes: tuple[str, ...] = ALL,
+    choices: tuple[str, ...] | None = None, secret: bool = False, metavar: str | None = None,
+) -> Any:
+    """Declare one setting; every other place derives from this declaration."""
+    return field(
+        default=default,
+        metadata={"help": help, "env": env, "modes": modes, "choices": choices,
+                  "secret": secret, "metavar": metavar},
+    )
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The effective configuration of one run."""
+
+    model: str = setting(
+        "small",
+        "Whisper model: a name (tiny, base, small, medium, large-v3, large-v3-turbo, "
+        "distil-large-v3, ...), a Hugging Face repository id, or a CTranslate2 model folder",
+        env="WHISPER_MODEL", metavar="NAME|PATH",
+    )
+    device: str = setting(
+        "auto", "Where the model runs: auto (CUDA when a GPU is visible, else CPU), cpu, cuda",
+        env="WHISPER_DEVICE", choices=("auto", "cpu", "cuda"),
+    )
+    compute_type: str = setting(
+        "auto", "CTranslate2 compute type: auto (float16 on a GPU, int8 on a CPU), int8, "
+        "int8_float16, float16, float32, ...", env="WHISPER_COMPUTE_TYPE",
+    )
+    cpu_threads: int = setting(
+        0, "CPU threads for the model; 0 uses every core", env="CPU_THREADS",
+    )
+    model_dir: str = setting(
+        "", "Where models are downloaded and looked up; empty = the Hugging Face cache "
+        "(~/.cache/huggingface/hub), so models other tools fetched are reused",
+        env="MODEL_DIR", metavar="DIR",
+    )
+    decode_mode: str = setting(
+        "auto", "Decoding: batched (fastest on long files), sequential (best for short clips) "
+        "or auto (sequential under batched_min_seconds)", env="DECODE_MODE", choices=DECODE_MODES,
+    )
+    batched_min_seconds: float = setting(
+        60.0, "In auto mode, files at least this long use batched decoding",
+        env="BATCHED_MIN_SECONDS",
+    )
+    batch_size: int = setting(8, "Windows decoded together in batched mode", env="BATCH_SIZE")
+    beam_size: int = setting(5, "Beam size of the decoder", env="BEAM_SIZE")
+    chunk_seconds: float = setting(
+        240.0, "Long files are decoded in chunks of about this many seconds, cut at silences, "
+        "so memory stays flat whatever the length", env="CHUNK_SECONDS",
+    )
+    worker_timeout: float = setting(
+        1200.0, "Seconds one task may run before it fails (the engine goes on)",
+        env="WORKER_TIMEOUT",
+    )
+    max_queue_size: int = setting(
+        0, "Most tasks waiting in the stack; 0 = unlimited (503 when full)",
+        env="MAX_QUEUE_SIZE", modes=SHARED_STACK,
+    )
+    redis_url: str = setting(
+        "redis://localhost:6379", "Redis server shared by several engines; unreachable or "
+        "empty = the in-memory stack", env="REDIS_URL", modes=SHARED_STACK, metavar="URL",
+    )
+    host: str = setting(
+        "127.0.0.1", "Address both listeners bind; anything but loopback requires --api-key",
+        env="HOST", modes=SERVING,
+    )
+    queue_port: int = setting(8000, "Port of the queue API", env="QUEUE_PORT", modes=SERVING)
+    direct_port: int = setting(8001, "Port of the direct API", env="DIRECT_PORT", modes=SERVING)
+    max_upload_mb: int = setting(
+        2048, "Largest upload accepted, in MB (413 above)", env="MAX_UPLOAD_MB", modes=SERVING,
+    )
+    data_dir: str = setting(
+        "", "Where uploads, the task journal and settings live; empty = the platform's "
+        "user data folder", env="DATA_DIR", metavar="DIR",
+    )
+    api_key: str = setting(
+        "", "Bearer token required on every request (and ?token= on WebSockets); required "
+        "when --host is not loopback", env="API_KEY", modes=SERVING, secret=True,
+    )
+    cors_origins: str = setting(
+        "http://localhost:3000,http://127.0.0.1:3000",
+        "Comma-separated origins allowed by CORS and on WebSockets", env="CORS_ORIGINS",
+        modes=SERVING,
+    )
+    log_level: str = setting(
+        "info", "Logging level", env="LOG_LEVEL",
+        choices=("debug", "info", "warning", "error"),
+    )
+
+    # -- derived values ----------------------------------------------------------------
+
+    @property
+    def data_path(self) -> Path:
+        return Path(self.data_dir) if self.data_dir else default_data_dir()
+
+    @property
+    def model_cache(self) -> str:
+        if self.model_dir:
+            return self.model_dir
+        from huggingface_hub import constants
+
+        return str(constants.HF_HUB_CACHE)
+
+    @property
+    def cors_list(self) -> list[str]:
+        return [o.strip() for o in self.cors_origins.split(",") if o.strip()]
+
+    def public(self) -> dict[str, Any]:
+        """Every setting with secrets masked, for ``/config`` and ``python -m app config``."""
+        out = {}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            out[f.name] = ("***" if value else "") if f.metadata["secret"] else value
+        return out
+
+
+def fields() -> tuple[dataclasses.Field, ...]:
+    return dataclasses.fields(Settings)
+
+
+def flag(f: dataclasses.Field) -> str:
+    return "--" + f.name.replace("_", "-")
+
+
+def _convert(f: dataclasses.Field, raw: Any) -> Any:
+    kind = type(f.default)
+    value = kind(raw)
+    choices = f.metadata["choices"]
+    if choices and value not in choices:
+        raise ValueError(f"{f.metadata['env']} must be one of {', '.join(choices)}, not {value!r}")
+    return value
+
+
+def load(cli: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> Settings:
+    """Build the settings: a CLI value beats an environment variable beats the default."""
+    environ = os.environ if environ is None else environ
+    values = {}
+    for f in fields():
+        if cli.get(f.name) is not None:
+            values[f.name] = _convert(f, cli[f.name])
+        elif f.metadata["env"] in environ:
+            values[f.name] = _convert(f, environ[f.metadata["env"]])
+    return Settings(**values)
+
+
+def default_data_dir() -> Path:
+    if sys.platform == "win32":
+        return Path(os.environ.get("LOCALAPPDATA", Path.home())) / "Stackscribe"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Application Support" / "Stackscribe"
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base) / "stackscribe"
+
+
+def markdown_table() -> str:
+    """The README's settings table, generated from the declarations above."""
+    rows = ["| flag | environment | default | meaning |", "| --- | --- | --- | --- |"]
+    for f in fields():
+        default = "" if f.metadata["secret"] else f.default
+        default_text = f"`{default}`" if default != "" else "(empty)"
+        rows.append(f"| `{flag(f)}` | `{f.metadata['env']}` | {default_text} | {f.metadata['help']} |")
+    return "\n".join(rows)

@@ -1,0 +1,420 @@
+"""The in-memory stack, and the ``multiprocessing`` manager that shares it between processes.
+
+The stack object lives in the host process (the server, the GUI or the CLI). A manager
+server running in a thread of that process lets engine processes call it through proxies,
+so no broker is needed. Listeners subscribed in the host are called on every change.
+"""
+
+from __future__ import annotations
+
+import bisect
+import dataclasses
+import logging
+import os
+import secrets
+import threading
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable
+from multiprocessing.managers import BaseManager
+from typing import Any
+
+from engine.errors import Conflict, LeaseLost, NotFound, QueueFull
+from engine.stack import Listener, QueueChanged, StackEvent, order_key
+from engine.task import Task, TaskEvent, TaskStatus
+
+log = logging.getLogger(__name__)
+
+_STATUS_MESSAGES = {
+    TaskStatus.QUEUED: "Queued",
+    TaskStatus.PROCESSING: "Transcribing",
+    TaskStatus.COMPLETED: "Completed",
+    TaskStatus.FAILED: "Failed",
+    TaskStatus.CANCELLED: "Cancelled",
+}
+
+
+class Journal:
+    """Where a stack writes every state change so that it survives a restart.
+
+    The base class keeps nothing; :class:`engine.journal.SqliteJournal` persists.
+    """
+
+    def load(self) -> list[Task]:
+        return []
+
+    def save(self, task: Task) -> None:
+        """Record ``task`` as it is now."""
+
+    def delete(self, task_id: str) -> None:
+        """Forget a task evicted from retention."""
+
+    def close(self) -> None:
+        """Release files."""
+
+
+class MemoryStack:
+    """A thread-safe LIFO-within-priority stack held in one process.
+
+    ``max_size`` bounds the queued tasks (0 = unlimited); ``retain`` bounds how many
+    finished tasks are kept for ``get``/``list`` before the oldest are forgotten.
+    """
+
+    backend = "memory"
+
+    def __init__(self, max_size: int = 0, retain: int = 1000, journal: Journal | None = None):
+        self.max_size = max_size
+        self.retain = retain
+        self._journal = journal or Journal()
+        self._cond = threading.Condition(threading.RLock())
+        self._tasks: dict[str, Task] = {}
+        self._order: list[tuple[tuple[int, int], str]] = []
+        self._finished: OrderedDict[str, None] = OrderedDict()
+        self._listeners: dict[int, Listener] = {}
+        self._next_listener = 0
+        self._seq = 0
+        self._closed = False
+        self._restore()
+
+    # -- helpers -----------------------------------------------------------------------
+
+    def _restore(self) -> None:
+        """Reload the journal: queued tasks queue again, running ones are queued again."""
+        for task in sorted(self._journal.load(), key=lambda t: t.seq):
+            self._seq = max(self._seq, task.seq)
+            if task.status == TaskStatus.PROCESSING:
+                task.status = TaskStatus.QUEUED
+                task.message = "Queued again after a restart"
+                task.progress = 0.0
+                task.lease = task.worker = None
+                task.cancel_requested = False
+                self._journal.save(task)
+            self._tasks[task.id] = task
+            if task.status == TaskStatus.QUEUED:
+                bisect.insort(self._order, (order_key(task), task.id))
+            else:
+                self._finished[task.id] = None
+
+    def _emit(self, event: StackEvent) -> None:
+        for listener in list(self._listeners.values()):
+            try:
+                listener(event)
+            except Exception:
+                # A broken subscriber must not stop the stack or the other subscribers.
+                log.exception("Stack listener failed on %r", event)
+
+    def _event(self, task: Task, **extra: Any) -> None:
+        self._emit(
+            TaskEvent(
+                task_id=task.id,
+                status=task.status,
+                progress=task.progress,
+                message=task.message,
+                queue_position=self._position(task.id),
+                error=task.error,
+                **extra,
+            )
+        )
+
+    def _queue_changed(self) -> None:
+        self._emit(QueueChanged(len(self._order)))
+
+    def _position(self, task_id: str) -> int | None:
+        task = self._tasks.get(task_id)
+        if task is None or task.status != TaskStatus.QUEUED:
+            return None
+        return bisect.bisect_left(self._order, (order_key(task), task.id)) + 1
+
+    def _require(self, task_id: str) -> Task:
+        task = self._tasks.get(task_id)
+        if task is None:
+            raise NotFound(f"Task {task_id} not found")
+        return task
+
+    def _owned(self, task_id: str, lease: str) -> Task:
+        task = self._require(task_id)
+        if task.status != TaskStatus.PROCESSING or task.lease != lease:
+            raise LeaseLost(f"Task {task_id} is no longer held by this worker")
+        return task
+
+    def _unqueue(self, task: Task) -> None:
+        index = bisect.bisect_left(self._order, (order_key(task), task.id))
+        if index < len(self._order) and self._order[index][1] == task.id:
+            del self._order[index]
+
+    def _finalize(self, task: Task) -> None:
+        self._finished[task.id] = None
+        while len(self._finished) > self.retain:
+            old, _ = self._finished.popitem(last=False)
+            self._tasks.pop(old, None)
+            self._journal.delete(old)
+
+    # -- TaskStack ---------------------------------------------------------------------
+
+    def push(self, task: Task) -> int:
+        with self._cond:
+            if self.max_size and len(self._order) >= self.max_size:
+                raise QueueFull(
+                    f"The queue is full ({self.max_size} tasks waiting, MAX_QUEUE_SIZE); "
+                    "try again when some have finished"
+                )
+            self._seq += 1
+            task = dataclasses.replace(task, seq=self._seq, status=TaskStatus.QUEUED)
+            self._tasks[task.id] = task
+            bisect.insort(self._order, (order_key(task), task.id))
+            self._journal.save(task)
+            self._cond.notify()
+            position = self._position(task.id) or 1
+            self._event(task)
+            self._queue_changed()
+            return position
+
+    def claim(self, worker_id: str, timeout: float) -> Task | None:
+        deadline = time.monotonic() + max(0.0, timeout)
+        with self._cond:
+            while not self._order:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or self._closed:
+                    return None
+                self._cond.wait(remaining)
+            _, task_id = self._order.pop(0)
+            task = self._tasks[task_id]
+            task.status.check(TaskStatus.PROCESSING)
+            task.status = TaskStatus.PROCESSING
+            task.started_at = time.time()
+            task.attempts += 1
+            task.worker = worker_id
+            task.lease = uuid.uuid4().hex
+            task.message = "Starting"
+            self._journal.save(task)
+            self._event(task)
+            self._queue_changed()
+            return dataclasses.replace(task)
+
+    def report(
+        self, task_id: str, lease: str, progress: float, message: str,
+        segment: dict[str, Any] | None = None,
+    ) -> bool:
+        with self._cond:
+            task = self._owned(task_id, lease)
+            task.progress = max(task.progress, min(1.0, float(progress)))
+            task.message = message
+            self._event(task, segment=segment)
+            return task.cancel_requested
+
+    def finish(
+        self, task_id: str, lease: str, status: TaskStatus,
+        result: dict[str, Any] | None = None, error: str | None = None,
+    ) -> Task:
+        with self._cond:
+            task = self._owned(task_id, lease)
+            task.status.check(status)
+            task.status = status
+            task.completed_at = time.time()
+            task.result = result
+            task.error = error
+            task.lease = None
+            if status == TaskStatus.COMPLETED:
+                task.progress = 1.0
+            task.message = _STATUS_MESSAGES[status] if error is None else error
+            self._journal.save(task)
+            self._finalize(task)
+            self._event(task, result=result)
+            return dataclasses.replace(task)
+
+    def requeue(self, task_id: str, lease: str, reason: str) -> Task:
+        with self._cond:
+            task = self._owned(task_id, lease)
+            if task.cancel_requested:
+                return self.finish(task_id, lease, TaskStatus.CANCELLED)
+            task.status.check(TaskStatus.QUEUED)
+            task.status = TaskStatus.QUEUED
+            task.progress = 0.0
+            task.lease = task.worker = None
+            task.started_at = None
+            task.message = reason
+            bisect.insort(self._order, (order_key(task), task.id))
+            self._journal.save(task)
+            self._cond.notify()
+            self._event(task)
+            self._queue_changed()
+            return dataclasses.replace(task)
+
+    def release_lost(self, task_id: str, reason: str, max_attempts: int) -> Task | None:
+        """Requeue or fail a task whose engine died; returns it, or None if not processing."""
+        with self._cond:
+            task = self._tasks.get(task_id)
+            if task is None or task.status != TaskStatus.PROCESSING:
+                return None
+            lease = task.lease or ""
+            if task.cancel_requested:
+                return self.finish(task_id, lease, TaskStatus.CANCELLED)
+            if task.attempts >= max_attempts:
+                return self.finish(
+                    task_id, lease, TaskStatus.FAILED,
+                    error=f"{reason}; gave up after {task.attempts} attempts",
+                )
+            return self.requeue(task_id, lease, f"{reason}; queued again")
+
+    def cancel(self, task_id: str) -> Task:
+        with self._cond:
+            task = self._require(task_id)
+            if task.status.is_final:
+                raise Conflict(f"Task {task_id} is already {task.status.value}")
+            if task.status == TaskStatus.QUEUED:
+                self._unqueue(task)
+                task.status = TaskStatus.CANCELLED
+                task.completed_at = time.time()
+                task.message = "Cancelled"
+                self._journal.save(task)
+                self._finalize(task)
+                self._event(task)
+                self._queue_changed()
+            elif not task.cancel_requested:
+                task.cancel_requested = True
+                task.message = "Cancelling"
+                self._event(task)
+            return dataclasses.replace(task)
+
+    def get(self, task_id: str) -> Task | None:
+        with self._cond:
+            task = self._tasks.get(task_id)
+            return dataclasses.replace(task) if task else None
+
+    def position(self, task_id: str) -> int | None:
+        with self._cond:
+            return self._position(task_id)
+
+    def positions(self) -> dict[str, int]:
+        """Every queued task's position, in one call."""
+        with self._cond:
+            return {task_id: i + 1 for i, (_, task_id) in enumerate(self._order)}
+
+    def list(self, status: TaskStatus | None = None, limit: int = 100) -> list[Task]:
+        with self._cond:
+            tasks = [t for t in self._tasks.values() if status is None or t.status == status]
+            tasks.sort(key=lambda t: (t.created_at, t.seq), reverse=True)
+            return [dataclasses.replace(t) for t in tasks[: max(0, limit)]]
+
+    def counts(self) -> dict[str, int]:
+        with self._cond:
+            counts = {status.value: 0 for status in TaskStatus}
+            for task in self._tasks.values():
+                counts[task.status.value] += 1
+            counts["queue_size"] = len(self._order)
+            return counts
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        with self._cond:
+            key = self._next_listener
+            self._next_listener += 1
+            self._listeners[key] = listener
+
+        def unsubscribe() -> None:
+            with self._cond:
+                self._listeners.pop(key, None)
+
+        return unsubscribe
+
+    def close(self) -> None:
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+            self._journal.close()
+
+
+class _HostManager(BaseManager):
+    """Serves the host's stacks to engine processes."""
+
+
+class _ClientManager(BaseManager):
+    """Connects an engine process to a host's stacks."""
+
+
+_SHARED = ("stack", "direct")
+for _name in _SHARED:
+    _ClientManager.register(_name)
+
+
+@dataclasses.dataclass(frozen=True)
+class StackAddress:
+    """How an engine process reaches a host's stacks (picklable, passed at spawn)."""
+
+    address: Any
+    authkey: bytes
+
+
+class StackHost:
+    """Serves ``stacks`` to engine processes from daemon threads of this process.
+
+    It runs its own accept loop rather than ``Server.serve_forever``, which resets
+    ``sys.stdout`` and cannot be stopped without leaving its accept thread spinning.
+    """
+
+    def __init__(self, stacks: dict[str, MemoryStack]) -> None:
+        manager_cls = type("_BoundHostManager", (_HostManager,), {})
+        for name, stack in stacks.items():
+            manager_cls.register(name, callable=_constant(stack))
+        self._authkey = secrets.token_bytes(32)
+        self._server = manager_cls(address=None, authkey=self._authkey).get_server()
+        self._stopping = threading.Event()
+        # Server.serve_client loops until this is set.
+        self._server.stop_event = self._stopping
+        self._thread = threading.Thread(target=self._accept, name="stack-host", daemon=True)
+
+    @property
+    def address(self) -> StackAddress:
+        return StackAddress(self._server.address, self._authkey)
+
+    def start(self) -> StackAddress:
+        self._thread.start()
+        return self.address
+
+    def _accept(self) -> None:
+        listener = self._server.listener
+        while not self._stopping.is_set():
+            try:
+                conn = listener.accept()
+            except (OSError, EOFError) as exc:
+                if self._stopping.is_set():
+                    return
+                log.warning("Refused a connection to the stack: %s", exc)
+                continue
+            if self._stopping.is_set():
+                conn.close()
+                return
+            threading.Thread(
+                target=self._server.handle_request, args=(conn,), daemon=True,
+                name="stack-client",
+            ).start()
+
+    def stop(self) -> None:
+        if self._stopping.is_set():
+            return
+        self._stopping.set()
+        if self._thread.is_alive():
+            from multiprocessing.connection import Client
+
+            # Wake the blocking accept() so that the thread sees the stop flag; the
+            # handshake may be cut short by the closing side, which is what we want.
+            try:
+                Client(self._server.address, authkey=self._authkey).close()
+            except (OSError, EOFError) as exc:
+                log.debug("Stack host wake-up connection ended early: %s", exc)
+            self._thread.join(timeout=5)
+        self._server.listener.close()
+        address = self._server.address
+        if isinstance(address, str) and os.path.exists(address):
+            os.unlink(address)
+
+
+def _constant(value: Any) -> Callable[[], Any]:
+    return lambda: value
+
+
+def connect(address: StackAddress, name: str = "stack") -> Any:
+    """A proxy to the host's stack ``name``; call it from the engine process."""
+    manager = _ClientManager(address=address.address, authkey=address.authkey)
+    manager.connect()
+    return getattr(manager, name)()

@@ -1,0 +1,237 @@
+"""Whisper models on disk: resolve a name or path, download with progress, list the cache.
+
+Downloads run in a child process so that a person can cancel one at any moment; progress is
+read from the growing files in the cache, which works whatever the hub client version.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from engine.errors import ModelUnavailable, StackscribeError
+
+log = logging.getLogger(__name__)
+
+_PATTERNS = ["config.json", "preprocessor_config.json", "model.bin", "tokenizer.json", "vocabulary.*"]
+_REQUIRED = ("model.bin", "config.json")
+
+#: Called with (bytes done, bytes in all) while a download runs; total may be 0 if unknown.
+DownloadProgress = Callable[[int, int], None]
+
+
+class DownloadCancelled(StackscribeError):
+    status = 409
+
+
+@dataclass(frozen=True)
+class CachedModel:
+    name: str
+    repo_id: str
+    path: str
+    size_bytes: int
+
+
+def known_models() -> dict[str, str]:
+    """Model names faster-whisper knows, mapped to their Hugging Face repositories."""
+    from faster_whisper.utils import _MODELS
+
+    return dict(_MODELS)
+
+
+def repo_for(name: str) -> str:
+    models = known_models()
+    if name in models:
+        return models[name]
+    if "/" in name and not os.path.isabs(name):
+        return name
+    raise ModelUnavailable(
+        f"Unknown model {name!r}. Use one of {', '.join(models)}, a Hugging Face repository "
+        "id such as Systran/faster-whisper-small, or the path of a CTranslate2 model folder"
+    )
+
+
+def is_model_dir(path: str | os.PathLike[str]) -> bool:
+    return all(os.path.isfile(os.path.join(path, f)) for f in _REQUIRED)
+
+
+def _looks_like_path(name: str) -> bool:
+    return os.path.isabs(name) or name.startswith(".") or os.sep in name and os.path.exists(name)
+
+
+def resolve(name: str, cache_dir: str) -> str:
+    """The local folder of model ``name`` (a path, or a cached download).
+
+    Raises :class:`ModelUnavailable` saying what is missing and how to get it.
+    """
+    if os.path.isdir(name) or _looks_like_path(name):
+        if is_model_dir(name):
+            return os.path.abspath(name)
+        raise ModelUnavailable(
+            f"No CTranslate2 Whisper model at {name}: the folder needs model.bin, config.json "
+            "and tokenizer.json (convert a model with ct2-transformers-converter)"
+        )
+    repo = repo_for(name)
+    cached = _cached_snapshot(repo, cache_dir)
+    if cached is None:
+        raise ModelUnavailable(
+            f"Model {name!r} is not downloaded yet (looked in {cache_dir}). Run "
+            f"`python -m app models download {name}` while online, or pass --model with the "
+            "path of a CTranslate2 model folder"
+        )
+    return cached
+
+
+def _cached_snapshot(repo: str, cache_dir: str) -> str | None:
+    snapshots = Path(cache_dir) / ("models--" + repo.replace("/", "--")) / "snapshots"
+    if not snapshots.is_dir():
+        return None
+    candidates = sorted(
+        (p for p in snapshots.iterdir() if is_model_dir(p)),
+        key=lambda p: p.stat().st_mtime,
+        reverse=True,
+    )
+    return str(candidates[0]) if candidates else None
+
+
+def list_cached(cache_dir: str) -> list[CachedModel]:
+    """Every complete model in the cache, with its size on disk."""
+    root = Path(cache_dir)
+    if not root.is_dir():
+        return []
+    names = {repo: name for name, repo in reversed(known_models().items())}
+    found = []
+    for folder in sorted(root.glob("models--*")):
+        repo = folder.name[len("models--"):].replace("--", "/")
+        path = _cached_snapshot(repo, cache_dir)
+        if path is None:
+            continue
+        size = sum(f.stat().st_size for f in (folder / "blobs").glob("*") if f.is_file())
+        found.append(CachedModel(names.get(repo, repo), repo, path, size))
+    return found
+
+
+def remove(name: str, cache_dir: str) -> None:
+    import shutil
+
+    folder = Path(cache_dir) / ("models--" + repo_for(name).replace("/", "--"))
+    if not folder.is_dir():
+        raise ModelUnavailable(f"Model {name!r} is not in the cache")
+    shutil.rmtree(folder)
+
+
+def _download_child(repo: str, cache_dir: str, results: multiprocessing.Queue) -> None:
+    """Runs in the child process: fetch the files, report the path or the reason."""
+    try:
+        from huggingface_hub import snapshot_download
+
+        path = snapshot_download(repo, cache_dir=cache_dir, allow_patterns=_PATTERNS)
+        results.put(("done", path))
+    except Exception as exc:  # the child's only job is to report why it failed
+        results.put(("error", f"{type(exc).__name__}: {exc}"))
+
+
+def _total_size(repo: str) -> int:
+    from huggingface_hub import HfApi
+    from huggingface_hub.utils import filter_repo_objects
+
+    info = HfApi().model_info(repo, files_metadata=True, timeout=15)
+    wanted = set(filter_repo_objects([s.rfilename for s in info.siblings or []], allow_patterns=_PATTERNS))
+    return sum(s.size or 0 for s in info.siblings or [] if s.rfilename in wanted)
+
+
+def _bytes_on_disk(repo: str, cache_dir: str) -> int:
+    blobs = Path(cache_dir) / ("models--" + repo.replace("/", "--")) / "blobs"
+    if not blobs.is_dir():
+        return 0
+    total = 0
+    for f in blobs.iterdir():
+        try:
+            total += f.stat().st_size
+        except FileNotFoundError:
+            continue  # renamed from .incomplete between listing and stat
+    return total
+
+
+def _offline_error(name: str, reason: str) -> ModelUnavailable:
+    return ModelUnavailable(
+        f"Could not download model {name!r} from the Hugging Face hub ({reason}). Check the "
+        "internet connection and try again, or pass --model with the path of a CTranslate2 "
+        "model folder"
+    )
+
+
+def download(
+    name: str,
+    cache_dir: str,
+    progress: DownloadProgress | None = None,
+    cancel: threading.Event | None = None,
+    poll: float = 0.25,
+) -> str:
+    """Download model ``name`` into ``cache_dir``; returns its folder.
+
+    Raises :class:`DownloadCancelled` when ``cancel`` is set, :class:`ModelUnavailable`
+    when the hub cannot be reached.
+    """
+    repo = repo_for(name)
+    os.makedirs(cache_dir, exist_ok=True)
+    try:
+        total = _total_size(repo)
+    except Exception as exc:  # any hub or network failure means "cannot download now"
+        raise _offline_error(name, f"{type(exc).__name__}: {exc}".split("\n")[0]) from exc
+    context = multiprocessing.get_context("spawn")
+    results: multiprocessing.Queue = context.Queue()
+    child = context.Process(target=_download_child, args=(repo, cache_dir, results), daemon=True)
+    child.start()
+    try:
+        while True:
+            if cancel is not None and cancel.is_set():
+                raise DownloadCancelled(f"Download of {name} cancelled")
+            if progress is not None:
+                progress(min(_bytes_on_disk(repo, cache_dir), total or 1 << 62), total)
+            try:
+                kind, value = results.get(timeout=poll)
+            except queue.Empty:
+                if not child.is_alive() and results.empty():
+                    raise _offline_error(name, f"the download process exited with {child.exitcode}")
+                continue
+            if kind == "error":
+                raise _offline_error(name, value)
+            if progress is not None:
+                progress(total, total)
+            return value
+    finally:
+        if child.is_alive():
+            child.terminate()
+        child.join(timeout=5)
+        _remove_partial(repo, cache_dir)
+
+
+def _remove_partial(repo: str, cache_dir: str) -> None:
+    blobs = Path(cache_dir) / ("models--" + repo.replace("/", "--")) / "blobs"
+    for f in blobs.glob("*.incomplete") if blobs.is_dir() else []:
+        f.unlink(missing_ok=True)
+
+
+def ensure(
+    name: str, cache_dir: str, progress: DownloadProgress | None = None,
+    cancel: threading.Event | None = None,
+) -> str:
+    """The model's folder, downloading it first when it is a known name not yet cached."""
+    try:
+        return resolve(name, cache_dir)
+    except ModelUnavailable:
+        if os.path.isdir(name) or _looks_like_path(name):
+            raise
+    started = time.monotonic()
+    log.info("Downloading model %s into %s", name, cache_dir)
+    path = download(name, cache_dir, progress, cancel)
+    log.info("Downloaded model %s in %.0f s", name, time.monotonic() - started)
+    return path

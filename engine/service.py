@@ -1,0 +1,187 @@
+"""The task service: the one object the CLI, the server and the GUI talk to.
+
+It submits work to the stack (or to the direct lane), answers questions about tasks,
+relays every change to subscribers and deletes uploaded files once their task has ended.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from engine.audio import probe
+from engine.errors import ModelUnavailable, NotFound, Unavailable
+from engine.memory_stack import MemoryStack
+from engine.stack import Listener, StackEvent, TaskStack
+from engine.supervisor import EngineState, EngineStatus, EngineSupervisor
+from engine.task import Task, TaskEvent, TaskStatus, TranscribeOptions
+
+log = logging.getLogger(__name__)
+
+
+class TaskService:
+    """Submit, watch, cancel and read tasks, whatever the stack backend."""
+
+    def __init__(
+        self, stack: TaskStack, direct: MemoryStack, supervisor: EngineSupervisor | None
+    ) -> None:
+        self.stack = stack
+        self.direct = direct
+        self.supervisor = supervisor
+        self._unsubscribe = [s.subscribe(self._cleanup) for s in (stack, direct)]
+
+    # -- submitting --------------------------------------------------------------------
+
+    def check_engine(self) -> None:
+        """Raise 503 when the model can never run, so a request is not accepted in vain."""
+        status = self.engine_status()
+        if status.state == EngineState.UNAVAILABLE:
+            raise ModelUnavailable(status.error or f"Model {status.model} is not available")
+        if status.state == EngineState.STOPPED:
+            raise Unavailable("The engine is stopped; the service is shutting down")
+
+    def _new_task(
+        self, source: str, filename: str, options: TranscribeOptions, priority: int,
+        owns_source: bool,
+    ) -> Task:
+        try:
+            info = probe(source)
+        except Exception:
+            if owns_source:
+                _remove(source)
+            raise
+        return Task(
+            filename=filename, source=source, options=options, priority=priority,
+            duration=info.duration, owns_source=owns_source,
+        )
+
+    def submit(
+        self, source: str, filename: str, options: TranscribeOptions | None = None,
+        priority: int = 0, owns_source: bool = False,
+    ) -> tuple[Task, int]:
+        """Queue a file; returns the task and its 1-based queue position.
+
+        The file is probed first, so undecodable input is refused here with a reason.
+        ``owns_source`` files are deleted once the task ends (or at once, if refused).
+        """
+        try:
+            self.check_engine()
+        except Unavailable:
+            if owns_source:
+                _remove(source)
+            raise
+        task = self._new_task(source, filename, options or TranscribeOptions(), priority, owns_source)
+        try:
+            position = self.stack.push(task)
+        except Exception:
+            if owns_source:
+                _remove(source)
+            raise
+        return self.get(task.id), position
+
+    def submit_direct(
+        self, source: str, filename: str, options: TranscribeOptions | None = None,
+        owns_source: bool = False,
+    ) -> Task:
+        """Start a synchronous transcription on the direct lane (never behind the queue)."""
+        try:
+            self.check_engine()
+        except Unavailable:
+            if owns_source:
+                _remove(source)
+            raise
+        task = self._new_task(source, filename, options or TranscribeOptions(), 0, owns_source)
+        self.direct.push(task)
+        return task
+
+    # -- reading -----------------------------------------------------------------------
+
+    def _stack_of(self, task_id: str) -> TaskStack:
+        if self.stack.get(task_id) is not None:
+            return self.stack
+        if self.direct.get(task_id) is not None:
+            return self.direct
+        raise NotFound(f"Task {task_id} not found")
+
+    def get(self, task_id: str) -> Task:
+        task = self.stack.get(task_id) or self.direct.get(task_id)
+        if task is None:
+            raise NotFound(f"Task {task_id} not found")
+        return task
+
+    def position(self, task_id: str) -> int | None:
+        return self._stack_of(task_id).position(task_id)
+
+    def public(self, task_id: str) -> dict[str, Any]:
+        task = self.get(task_id)
+        return task.to_public(self.position(task_id))
+
+    def list(self, status: TaskStatus | None = None, limit: int = 100) -> list[Task]:
+        return self.stack.list(status, limit)
+
+    def counts(self) -> dict[str, int]:
+        return self.stack.counts()
+
+    def engine_status(self) -> EngineStatus:
+        if self.supervisor is None:
+            return EngineStatus(state=EngineState.STOPPED)
+        return self.supervisor.status
+
+    # -- changing ----------------------------------------------------------------------
+
+    def cancel(self, task_id: str) -> Task:
+        return self._stack_of(task_id).cancel(task_id)
+
+    def subscribe(self, listener: Listener, direct: bool = False) -> Callable[[], None]:
+        stack = self.direct if direct else self.stack
+        return stack.subscribe(listener)
+
+    def wait(self, task_id: str, timeout: float | None = None) -> Task:
+        """Block until the task is final (or ``timeout`` passes); returns it as it is."""
+        done = threading.Event()
+        stack = self._stack_of(task_id)
+
+        def listener(event: StackEvent) -> None:
+            if isinstance(event, TaskEvent) and event.task_id == task_id and event.status.is_final:
+                done.set()
+
+        unsubscribe = stack.subscribe(listener)
+        try:
+            if not stack.get(task_id).status.is_final:  # type: ignore[union-attr]
+                done.wait(timeout)
+        finally:
+            unsubscribe()
+        return self.get(task_id)
+
+    def _cleanup(self, event: StackEvent) -> None:
+        if not isinstance(event, TaskEvent) or not event.status.is_final:
+            return
+        task = self.stack.get(event.task_id) or self.direct.get(event.task_id)
+        if task is not None and task.owns_source:
+            _remove(task.source)
+
+    def fail_direct(self, reason: str) -> None:
+        """End every direct request still open (the host is going away)."""
+        for task in self.direct.list(limit=10_000):
+            if not task.status.is_final:
+                try:
+                    self.direct.cancel(task.id)
+                except NotFound:
+                    continue
+        log.info("Direct lane closed: %s", reason)
+
+    def close(self) -> None:
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+
+
+def _remove(path: str) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        log.warning("Could not delete %s: %s", path, exc)

@@ -1,0 +1,94 @@
+"""The task stack interface: LIFO within a priority, higher priority first.
+
+Two backends implement :class:`TaskStack`: :class:`engine.memory_stack.MemoryStack`, shared
+between processes by a ``multiprocessing`` manager, and the Redis backend, shared between
+machines. Code above the engine talks to either through this protocol only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
+
+from engine.task import Task, TaskEvent, TaskStatus
+
+
+@dataclass(frozen=True)
+class QueueChanged:
+    """The order of the queue changed (a push, a claim, a cancel): positions may have moved."""
+
+    queue_size: int
+
+
+StackEvent = TaskEvent | QueueChanged
+Listener = Callable[[StackEvent], None]
+
+
+def order_key(task: Task) -> tuple[int, int]:
+    """Sort key of a queued task: the smallest key is taken next."""
+    return (-task.priority, -task.seq)
+
+
+@runtime_checkable
+class TaskStack(Protocol):
+    """Where tasks wait, are claimed by engines, report progress and end.
+
+    Every state change is checked against :class:`TaskStatus` transitions and published to
+    listeners as a :class:`TaskEvent`. Claims hand out a lease token; progress and final
+    updates carrying a stale lease are refused, so a task completes exactly once.
+    """
+
+    backend: str
+
+    def push(self, task: Task) -> int:
+        """Queue ``task``; returns its 1-based position. Raises QueueFull."""
+        ...
+
+    def claim(self, worker_id: str, timeout: float) -> Task | None:
+        """Take the next task (waiting up to ``timeout`` s) and mark it processing."""
+        ...
+
+    def report(
+        self, task_id: str, lease: str, progress: float, message: str,
+        segment: dict[str, Any] | None = None,
+    ) -> bool:
+        """Record progress; returns True when the task should stop (cancel requested)."""
+        ...
+
+    def finish(
+        self, task_id: str, lease: str, status: TaskStatus,
+        result: dict[str, Any] | None = None, error: str | None = None,
+    ) -> Task:
+        """Move a processing task to a final state. Raises LeaseLost for a stale lease."""
+        ...
+
+    def requeue(self, task_id: str, lease: str, reason: str) -> Task:
+        """Hand a processing task back to the stack (engine stopping or lost)."""
+        ...
+
+    def release_lost(self, task_id: str, reason: str, max_attempts: int) -> Task | None:
+        """Requeue (or fail after ``max_attempts``) a task whose engine died or hung."""
+        ...
+
+    def cancel(self, task_id: str) -> Task:
+        """Cancel a queued task now, or ask its engine to stop a running one."""
+        ...
+
+    def get(self, task_id: str) -> Task | None: ...
+
+    def position(self, task_id: str) -> int | None: ...
+
+    def list(self, status: TaskStatus | None = None, limit: int = 100) -> list[Task]:
+        """Tasks newest first, optionally only those in ``status``."""
+        ...
+
+    def counts(self) -> dict[str, int]:
+        """How many tasks are in each status, and ``queue_size``."""
+        ...
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """Call ``listener`` on every change, from any thread; returns an unsubscribe."""
+        ...
+
+    def close(self) -> None: ...
