@@ -63,7 +63,6 @@ class Runtime:
                 decode_mode=s.decode_mode,
                 batch_size=s.batch_size,
                 beam_size=s.beam_size,
-                chunk_seconds=s.chunk_seconds,
                 batched_min_seconds=s.batched_min_seconds,
             ),
         )

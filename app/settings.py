@@ -66,15 +66,15 @@ class Settings:
         "or auto (sequential under batched_min_seconds)", env="DECODE_MODE", choices=DECODE_MODES,
     )
     batched_min_seconds: float = setting(
-        60.0, "In auto mode, files at least this long use batched decoding",
+        30.0, "In auto mode, files longer than this use batched decoding; shorter ones (one "
+        "30-second window) decode sequentially, at the same cost, with temperature fallback",
         env="BATCHED_MIN_SECONDS",
     )
-    batch_size: int = setting(8, "Windows decoded together in batched mode", env="BATCH_SIZE")
-    beam_size: int = setting(5, "Beam size of the decoder", env="BEAM_SIZE")
-    chunk_seconds: float = setting(
-        240.0, "Long files are decoded in chunks of about this many seconds, cut at silences, "
-        "so memory stays flat whatever the length", env="CHUNK_SECONDS",
+    batch_size: int = setting(
+        0, "Windows decoded together in batched mode; 0 = auto (16 on a GPU, 2 on a CPU, where "
+        "larger batches cost memory and gain no speed)", env="BATCH_SIZE",
     )
+    beam_size: int = setting(5, "Beam size of the decoder", env="BEAM_SIZE")
     worker_timeout: float = setting(
         1200.0, "Seconds one task may run before it fails (the engine goes on)",
         env="WORKER_TIMEOUT",

@@ -1,4 +1,4 @@
-"""The transcriber: faster-whisper over a chunked audio stream.
+"""The transcriber: faster-whisper over a chunked, VAD-planned audio stream.
 
 One :class:`WhisperTranscriber` holds one loaded model and may be used from several threads
 at once (the queue worker and the direct worker): CTranslate2 runs concurrent calls on
@@ -7,19 +7,18 @@ at once (the queue worker and the direct worker): CTranslate2 runs concurrent ca
 
 from __future__ import annotations
 
+import dataclasses
 import logging
-import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-import numpy as np
-
 from engine.audio import SAMPLE_RATE, probe, stream_pcm
-from engine.chunking import Chunk, chunk_stream
 from engine.errors import AudioDecodeError
 from engine.result import Segment, Transcript, Word
 from engine.task import TranscribeOptions
+from engine.windows import Plan, Prefetch
+from engine.windows import plans as plan_stream
 
 log = logging.getLogger(__name__)
 
@@ -44,10 +43,9 @@ class DecodeSettings:
     """How the transcriber decodes, set once per engine from the app's settings."""
 
     decode_mode: str = "auto"
-    batch_size: int = 8
+    batch_size: int = 0  # 0: chosen for the device
     beam_size: int = 5
-    chunk_seconds: float = 240.0
-    batched_min_seconds: float = 60.0
+    batched_min_seconds: float = 30.0
 
 
 def resolve_device(device: str, compute_type: str) -> tuple[str, str]:
@@ -82,6 +80,11 @@ class WhisperTranscriber:
 
         self.device, self.compute_type = resolve_device(device, compute_type)
         self.settings = settings or DecodeSettings()
+        if self.settings.batch_size <= 0:
+            # Measured on a 2-core CPU (bench/RESULTS.md): batches above 2-4 windows gain no
+            # speed there, while each window of beam search holds its own attention cache.
+            batch = 16 if self.device == "cuda" else 2
+            self.settings = dataclasses.replace(self.settings, batch_size=batch)
         self.model = WhisperModel(
             model_path,
             device=self.device,
@@ -89,13 +92,12 @@ class WhisperTranscriber:
             cpu_threads=cpu_threads,
             num_workers=num_workers,
         )
-        self._vad_lock = threading.Lock()
 
     def mode_for(self, options: TranscribeOptions, duration: float | None) -> str:
         mode = options.decode_mode or self.settings.decode_mode
         if mode != "auto":
             return mode
-        if duration is not None and duration < self.settings.batched_min_seconds:
+        if duration is not None and duration <= self.settings.batched_min_seconds:
             return "sequential"
         return "batched"
 
@@ -103,58 +105,57 @@ class WhisperTranscriber:
         self, source: str, options: TranscribeOptions, report: ProgressFn
     ) -> Transcript:
         info = probe(source)
-        duration = info.duration
-        mode = self.mode_for(options, duration)
-        log.info("Transcribing %.1f s in %s mode", duration or -1, mode)
-        run = _ChunkRun(self, options, mode, duration or 0.0, report)
-        for chunk in chunk_stream(stream_pcm(source), self.settings.chunk_seconds):
-            run.feed(chunk)
+        mode = self.mode_for(options, info.duration)
+        log.info("Transcribing %.1f s in %s mode", info.duration or -1, mode)
+        plans = Prefetch(
+            plan_stream(stream_pcm(source), mode, options.vad_filter, self.settings.batch_size)
+        )
+        run = _Run(self, options, mode, info.duration or 0.0, report)
+        try:
+            for plan in plans:
+                run.feed(plan)
+        finally:
+            plans.close()
         return run.finish()
 
-    def decode_chunk(
-        self, samples: np.ndarray, options: TranscribeOptions, mode: str, language: str | None,
+    def decode(
+        self, plan: Plan, options: TranscribeOptions, mode: str, language: str | None,
         prompt: str | None,
     ) -> tuple[Iterator[Any], Any]:
-        """Start faster-whisper on one chunk; returns its segment generator and info."""
+        """Start faster-whisper on one plan; returns its segment generator and info."""
         common: dict[str, Any] = {
             "language": language,
             "task": options.task,
             "beam_size": options.beam_size or self.settings.beam_size,
             "word_timestamps": options.word_timestamps,
             "initial_prompt": prompt,
+            "vad_filter": False,  # the planner already kept only the speech
         }
-        if options.temperature is not None:
-            common["temperature"] = options.temperature
         if mode == "sequential":
-            if options.temperature is None:
-                common["temperature"] = list(_DEFAULT_TEMPERATURES)
-            return self.model.transcribe(samples, vad_filter=options.vad_filter, **common)
-        from faster_whisper import BatchedInferencePipeline
+            common["temperature"] = (
+                [options.temperature] if options.temperature is not None
+                else list(_DEFAULT_TEMPERATURES)
+            )
+            segments, info = self.model.transcribe(plan.speech, **common)
+        else:
+            from faster_whisper import BatchedInferencePipeline
 
-        if not options.vad_filter:
-            common["clip_timestamps"] = _fixed_windows(samples.size)
-        if options.temperature is None:
-            common["temperature"] = 0.0
-        # A pipeline object per call: it keeps per-call state, and calls run concurrently.
-        pipeline = BatchedInferencePipeline(self.model)
-        return pipeline.transcribe(
-            samples,
-            vad_filter=options.vad_filter,
-            batch_size=self.settings.batch_size,
-            without_timestamps=False,
-            **common,
-        )
+            common["temperature"] = options.temperature or 0.0
+            # A pipeline object per call: it keeps per-call state, and calls run concurrently.
+            segments, info = BatchedInferencePipeline(self.model).transcribe(
+                plan.speech,
+                clip_timestamps=plan.windows,
+                batch_size=self.settings.batch_size,
+                without_timestamps=False,
+                **common,
+            )
+        from faster_whisper.transcribe import restore_speech_timestamps
 
-
-def _fixed_windows(n_samples: int) -> list[dict[str, float]]:
-    """30-second windows over the whole chunk, for batched decoding without VAD."""
-    total = n_samples / SAMPLE_RATE
-    starts = np.arange(0.0, total, 30.0)
-    return [{"start": float(s), "end": float(min(s + 30.0, total))} for s in starts]
+        return restore_speech_timestamps(segments, plan.speech_chunks, SAMPLE_RATE), info
 
 
-class _ChunkRun:
-    """The state carried from chunk to chunk of one file: ids, language, prompt, progress."""
+class _Run:
+    """The state carried from plan to plan of one file: ids, language, prompt, progress."""
 
     def __init__(
         self, owner: WhisperTranscriber, options: TranscribeOptions, mode: str,
@@ -171,10 +172,9 @@ class _ChunkRun:
         self.decoded_seconds = 0.0
 
     def _prompt(self) -> str | None:
-        if not self.segments:
+        if not self.segments or self.mode != "sequential":
             return self.options.initial_prompt
-        if self.mode != "sequential":
-            return self.options.initial_prompt
+        # Sequential decoding conditions on the previous text, across chunk seams too.
         tail = "".join(s.text for s in self.segments[-8:]).strip()
         return tail[-_PROMPT_CARRY_CHARS:] or self.options.initial_prompt
 
@@ -183,29 +183,24 @@ class _ChunkRun:
             return 0.0
         return max(0.0, min(seconds / self.duration, 0.999))
 
-    def feed(self, chunk: Chunk) -> None:
-        self.decoded_seconds = chunk.end
-        if chunk.samples.size < SAMPLE_RATE // 10:
-            self.report(self._fraction(chunk.end), None)
-            return
-        generator, info = self.owner.decode_chunk(
-            chunk.samples, self.options, self.mode, self.language, self._prompt()
-        )
-        if self.language is None:
-            self.language = info.language
-            self.language_probability = info.language_probability
-        for raw in generator:
-            segment = _convert(raw, len(self.segments)).shifted(chunk.start, len(self.segments))
-            segment.end = min(segment.end, chunk.end)
-            segment.start = min(segment.start, segment.end)
-            self.segments.append(segment)
-            self.report(self._fraction(segment.end), segment)
-        self.report(self._fraction(chunk.end), None)
+    def feed(self, plan: Plan) -> None:
+        self.decoded_seconds = max(self.decoded_seconds, plan.end)
+        if plan.speech.size >= SAMPLE_RATE // 10:
+            generator, info = self.owner.decode(
+                plan, self.options, self.mode, self.language, self._prompt()
+            )
+            if self.language is None:
+                self.language = info.language
+                self.language_probability = info.language_probability
+            for raw in generator:
+                segment = _convert(raw, len(self.segments), plan.first, plan.last)
+                self.segments.append(segment)
+                self.report(self._fraction(segment.end), segment)
+        self.report(self._fraction(plan.end), None)
 
     def finish(self) -> Transcript:
         if self.decoded_seconds <= 0:
             raise AudioDecodeError("No audio could be decoded from the file")
-        self.duration = self.decoded_seconds
         return Transcript(
             language=self.language or "",
             language_probability=self.language_probability,
@@ -215,12 +210,23 @@ class _ChunkRun:
         )
 
 
-def _convert(raw: Any, index: int) -> Segment:
-    words: Iterable[Any] = raw.words or []
+def _convert(raw: Any, index: int, low: float, high: float) -> Segment:
+    """A faster-whisper segment, its times clamped to the speech it came from."""
+
+    def clamp(t: float) -> float:
+        return min(max(float(t), low), high)
+
+    words = [
+        Word(w.word, clamp(w.start), clamp(w.end), float(w.probability)) for w in raw.words or []
+    ]
+    for earlier, later in zip(words, words[1:]):
+        later.start = max(later.start, earlier.end)
+        later.end = max(later.end, later.start)
+    start, end = clamp(raw.start), clamp(raw.end)
     return Segment(
         id=index,
-        start=float(raw.start),
-        end=float(raw.end),
+        start=min(start, end),
+        end=end,
         text=raw.text,
         seek=int(raw.seek),
         tokens=[int(t) for t in raw.tokens],
@@ -228,5 +234,5 @@ def _convert(raw: Any, index: int) -> Segment:
         avg_logprob=float(raw.avg_logprob),
         compression_ratio=float(raw.compression_ratio),
         no_speech_prob=float(raw.no_speech_prob),
-        words=[Word(w.word, float(w.start), float(w.end), float(w.probability)) for w in words],
+        words=words,
     )

@@ -1,0 +1,97 @@
+"""Fixtures shared by every test: the generated model, real audio, settings and runtimes."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.support import audio_files, tiny_whisper
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Nothing in the suite may reach the network: the hub answers "offline" at once.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+PHRASE = tiny_whisper.PHRASE.strip()
+
+
+@pytest.fixture(scope="session")
+def shared_audio() -> Path:
+    return audio_files.shared_audio_dir()
+
+
+@pytest.fixture(scope="session")
+def jfk(shared_audio: Path) -> str:
+    return str(shared_audio / "jfk.flac")
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A micro Whisper-layout model that says PHRASE once per decoded window."""
+    return str(tiny_whisper.generate(tmp_path_factory.mktemp("model") / "micro", size="micro"))
+
+
+@pytest.fixture(scope="session")
+def long_audio(tmp_path_factory: pytest.TempPathFactory, jfk: str) -> str:
+    """An hour of speech: jfk.flac looped, as 16 kHz mono FLAC."""
+    target = tmp_path_factory.mktemp("long") / "hour.flac"
+    return str(audio_files.loop_to_file(jfk, target, seconds=3600))
+
+
+@pytest.fixture(scope="session")
+def ten_minutes(tmp_path_factory: pytest.TempPathFactory, jfk: str) -> str:
+    target = tmp_path_factory.mktemp("ten") / "ten.flac"
+    return str(audio_files.loop_to_file(jfk, target, seconds=600))
+
+
+@pytest.fixture
+def make_settings(tiny_model: str, tmp_path: Path) -> Callable[..., object]:
+    """Settings for a test run: the generated model, private folders, no Redis."""
+    from app.settings import Settings
+
+    def make(**overrides: object) -> Settings:
+        values: dict[str, object] = {
+            "model": tiny_model,
+            "data_dir": str(tmp_path / "data"),
+            "model_dir": str(tmp_path / "models"),
+            "redis_url": "",
+            "cpu_threads": 1,
+            "log_level": "warning",
+        }
+        values.update(overrides)
+        return Settings(**values)  # type: ignore[arg-type]
+
+    return make
+
+
+@pytest.fixture
+def make_runtime(make_settings: Callable[..., object]) -> Iterator[Callable[..., object]]:
+    """Start a real Runtime (stack host, engine process); everything is closed at teardown."""
+    from app.runtime import Runtime
+
+    started: list[Runtime] = []
+
+    def make(wait: bool = True, **overrides: object) -> Runtime:
+        runtime = Runtime(make_settings(**overrides))  # type: ignore[arg-type]
+        started.append(runtime)
+        if wait:
+            status = runtime.supervisor.wait_settled(timeout=60)
+            assert status.alive, status
+        return runtime
+
+    yield make
+    for runtime in started:
+        runtime.close()
+
+
+@pytest.fixture
+def silence_then_tone(tmp_path: Path) -> Callable[..., str]:
+    def make(name: str, seconds: float = 3.0) -> str:
+        samples = np.zeros(int(16000 * seconds), dtype=np.float32)
+        samples[16000:] = 0.3 * np.sin(np.arange(samples.size - 16000) * 2 * np.pi * 440 / 16000)
+        return str(audio_files.write_wav(tmp_path / name, samples))
+
+    return make
