@@ -17,7 +17,7 @@ from engine.audio import SAMPLE_RATE, probe, stream_pcm
 from engine.errors import AudioDecodeError
 from engine.result import Segment, Transcript, Word
 from engine.task import TranscribeOptions
-from engine.windows import Plan, Prefetch
+from engine.windows import Plan, Prefetch, SpeechMap
 from engine.windows import plans as plan_stream
 
 log = logging.getLogger(__name__)
@@ -120,9 +120,12 @@ class WhisperTranscriber:
 
     def decode(
         self, plan: Plan, options: TranscribeOptions, mode: str, language: str | None,
-        prompt: str | None,
+        prompt: str | None, pipeline: Any = None,
     ) -> tuple[Iterator[Any], Any]:
-        """Start faster-whisper on one plan; returns its segment generator and info."""
+        """Start faster-whisper on one plan; returns its segment generator and info.
+
+        ``pipeline`` is the batched pipeline to use (it carries word-timing state).
+        """
         common: dict[str, Any] = {
             "language": language,
             "task": options.task,
@@ -138,20 +141,15 @@ class WhisperTranscriber:
             )
             segments, info = self.model.transcribe(plan.speech, **common)
         else:
-            from faster_whisper import BatchedInferencePipeline
-
             common["temperature"] = options.temperature or 0.0
-            # A pipeline object per call: it keeps per-call state, and calls run concurrently.
-            segments, info = BatchedInferencePipeline(self.model).transcribe(
+            segments, info = pipeline.transcribe(
                 plan.speech,
                 clip_timestamps=plan.windows,
                 batch_size=self.settings.batch_size,
                 without_timestamps=False,
                 **common,
             )
-        from faster_whisper.transcribe import restore_speech_timestamps
-
-        return restore_speech_timestamps(segments, plan.speech_chunks, SAMPLE_RATE), info
+        return segments, info
 
 
 class _Run:
@@ -170,6 +168,10 @@ class _Run:
         self.language_probability = 1.0 if options.language else 0.0
         self.segments: list[Segment] = []
         self.decoded_seconds = 0.0
+        # Word timing looks at the gap since the last speech; faster-whisper carries that
+        # across batches in its own time line (all speech, concatenated), and so do we.
+        self.speech_offset = 0.0
+        self.last_speech = 0.0
 
     def _prompt(self) -> str | None:
         if not self.segments or self.mode != "sequential":
@@ -186,17 +188,31 @@ class _Run:
     def feed(self, plan: Plan) -> None:
         self.decoded_seconds = max(self.decoded_seconds, plan.end)
         if plan.speech.size >= SAMPLE_RATE // 10:
-            generator, info = self.owner.decode(
-                plan, self.options, self.mode, self.language, self._prompt()
-            )
-            if self.language is None:
-                self.language = info.language
-                self.language_probability = info.language_probability
-            for raw in generator:
-                segment = _convert(raw, len(self.segments), plan.first, plan.last)
-                self.segments.append(segment)
-                self.report(self._fraction(segment.end), segment)
+            self._decode(plan)
         self.report(self._fraction(plan.end), None)
+
+    def _decode(self, plan: Plan) -> None:
+        pipeline = None
+        if self.mode == "batched":
+            from faster_whisper import BatchedInferencePipeline
+
+            # One per call: it holds per-call state, and the two lanes decode concurrently.
+            pipeline = BatchedInferencePipeline(self.owner.model)
+            pipeline.last_speech_timestamp = self.last_speech - self.speech_offset
+        generator, info = self.owner.decode(
+            plan, self.options, self.mode, self.language, self._prompt(), pipeline
+        )
+        if self.language is None:
+            self.language = info.language
+            self.language_probability = info.language_probability
+        speech_map = plan.time_map()
+        for raw in generator:
+            if pipeline is not None:
+                self.last_speech = pipeline.last_speech_timestamp + self.speech_offset
+            segment = _convert(raw, len(self.segments), speech_map)
+            self.segments.append(segment)
+            self.report(self._fraction(segment.end), segment)
+        self.speech_offset += plan.speech.size / SAMPLE_RATE
 
     def finish(self) -> Transcript:
         if self.decoded_seconds <= 0:
@@ -210,19 +226,30 @@ class _Run:
         )
 
 
-def _convert(raw: Any, index: int, low: float, high: float) -> Segment:
-    """A faster-whisper segment, its times clamped to the speech it came from."""
+def _convert(raw: Any, index: int, speech_map: SpeechMap) -> Segment:
+    """A faster-whisper segment (times on the plan's speech) in file time.
 
-    def clamp(t: float) -> float:
-        return min(max(float(t), low), high)
-
-    words = [
-        Word(w.word, clamp(w.start), clamp(w.end), float(w.probability)) for w in raw.words or []
-    ]
+    As in faster-whisper, a word takes the silence offset of the speech chunk holding its
+    middle; unlike it, a word on a chunk boundary goes with the chunk it starts, and nothing
+    leaves the window the segment was decoded from.
+    """
+    lo, hi = speech_map.window_of(int(raw.seek) / 100)
+    words = []
+    for w in raw.words or []:
+        start, end = float(w.start), float(w.end)
+        chunk = speech_map.chunk_of((start + end) / 2, lo, hi, later=True)
+        words.append(Word(w.word, speech_map.place(start, chunk, lo, hi),
+                          speech_map.place(end, chunk, lo, hi), float(w.probability)))
     for earlier, later in zip(words, words[1:]):
         later.start = max(later.start, earlier.end)
         later.end = max(later.end, later.start)
-    start, end = clamp(raw.start), clamp(raw.end)
+    if words:
+        start, end = words[0].start, words[-1].end
+    else:
+        start_chunk = speech_map.chunk_of(raw.start, lo, hi, later=True)
+        end_chunk = speech_map.chunk_of(raw.end, lo, hi, later=False)
+        start = speech_map.place(float(raw.start), start_chunk, lo, hi)
+        end = speech_map.place(float(raw.end), end_chunk, lo, hi)
     return Segment(
         id=index,
         start=min(start, end),

@@ -11,6 +11,7 @@ thread (:class:`Prefetch`), so decoding and VAD overlap the model's work.
 
 from __future__ import annotations
 
+import bisect
 import queue
 import threading
 from collections.abc import Iterable, Iterator
@@ -40,13 +41,50 @@ class Plan:
     windows: list[dict[str, float]]
     end: float
 
-    @property
-    def first(self) -> float:
-        return self.speech_chunks[0]["start"] / SAMPLE_RATE if self.speech_chunks else self.end
+    def time_map(self) -> SpeechMap:
+        return SpeechMap(self.speech_chunks, self.windows)
 
-    @property
-    def last(self) -> float:
-        return self.speech_chunks[-1]["end"] / SAMPLE_RATE if self.speech_chunks else self.end
+
+class SpeechMap:
+    """Maps times on a plan's speech (silence removed) back to times in the file.
+
+    faster-whisper's ``restore_speech_timestamps`` truncates times to samples, so a word at
+    the very start of a window can land in the silence before it. Here a time is placed in
+    the speech chunk it belongs to, exactly, and never outside its own window.
+    """
+
+    def __init__(self, chunks: list[dict[str, int]], windows: list[dict[str, float]]) -> None:
+        self.chunks = chunks
+        self.offsets = [0]
+        for c in chunks:
+            self.offsets.append(self.offsets[-1] + c["end"] - c["start"])
+        # The chunk range of each window: a window starts where a chunk starts.
+        bounds = [round(w["start"] * SAMPLE_RATE - 0.5) for w in windows] or [0]
+        self.window_starts = [bisect.bisect_left(self.offsets, b) for b in bounds]
+
+    def window_of(self, seek_time: float) -> tuple[int, int]:
+        """The chunk index range of the window that starts nearest ``seek_time``.
+
+        faster-whisper truncates a window's offset to 10 ms (its ``seek``), so the segments
+        of a window may start a little before it: the nearest start is the right one.
+        """
+        sample = seek_time * SAMPLE_RATE
+        starts = [self.offsets[i] for i in self.window_starts]
+        k = min(range(len(starts)), key=lambda i: abs(starts[i] - sample))
+        stop = self.window_starts[k + 1] if k + 1 < len(self.window_starts) else len(self.chunks)
+        return self.window_starts[k], stop
+
+    def chunk_of(self, speech_time: float, lo: int, hi: int, later: bool) -> int:
+        """The chunk holding ``speech_time``; on a boundary, the later one if ``later``."""
+        sample = speech_time * SAMPLE_RATE
+        index = bisect.bisect_right(self.offsets, sample + (0.5 if later else -0.5)) - 1
+        return min(max(index, lo), hi - 1)
+
+    def place(self, speech_time: float, chunk: int, lo: int, hi: int) -> float:
+        """``speech_time`` in file seconds, with the silence before ``chunk`` added back,
+        kept within the window of chunks ``lo``..``hi``."""
+        sample = self.chunks[chunk]["start"] + speech_time * SAMPLE_RATE - self.offsets[chunk]
+        return min(max(sample, self.chunks[lo]["start"]), self.chunks[hi - 1]["end"]) / SAMPLE_RATE
 
 
 class _Counted:
@@ -101,10 +139,13 @@ def plans(blocks: Iterable[np.ndarray], mode: str, vad: bool, batch_windows: int
 
 def _plan(windows: list[list[Speech]], batched: bool, end: int) -> Plan:
     pieces = [p for window in windows for p in window]
-    spans, position = [], 0.0
+    spans, position = [], 0
     for window in windows:
-        length = sum(p.end - p.start for p in window) / SAMPLE_RATE
-        spans.append({"start": position, "end": position + length})
+        length = sum(p.end - p.start for p in window)
+        # faster-whisper turns these seconds back into samples with int(): half a sample
+        # of margin makes that land on the exact sample.
+        spans.append({"start": (position + 0.5) / SAMPLE_RATE,
+                      "end": (position + length + 0.5) / SAMPLE_RATE})
         position += length
     return Plan(
         speech=np.concatenate([p.audio for p in pieces]) if pieces else np.zeros(0, np.float32),
