@@ -48,7 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="stackscribe",
         description="Stackscribe: local speech transcription with Whisper models. Modes: "
-        + ", ".join(MODES) + ". With no mode, the GUI opens when a display is available, "
+        + ", ".join(MODES)
+        + ". With no mode, the GUI opens when a display is available, "
         "the headless server starts otherwise.",
     )
     parser.add_argument("--version", action="version", version="stackscribe 0.1.0")
@@ -73,12 +74,15 @@ def _add_transcribe(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--language", default=None, help="ISO code such as en or th; default: detect")
     p.add_argument("--task", choices=("transcribe", "translate"), default="transcribe")
     p.add_argument(
-        "--format", default="txt",
+        "--format",
+        default="txt",
         help=f"one or more of {', '.join(FORMAT_CHOICES)}, comma-separated, or 'all' "
         "(default: txt)",
     )
     p.add_argument(
-        "--output-dir", default=".", metavar="DIR",
+        "--output-dir",
+        default=".",
+        metavar="DIR",
         help="where results are written, as NAME.EXT; '-' prints them (default: .)",
     )
     p.add_argument("--no-word-timestamps", action="store_true", help="skip word timings")
@@ -96,15 +100,21 @@ def _add_models(sub: argparse._SubParsersAction) -> None:
     remove = actions.add_parser("remove", help="delete a cached model")
     remove.add_argument("name")
     for action in (p, *actions.choices.values()):
-        action.add_argument("--model-dir", dest="model_dir", default=None, metavar="DIR",
-                            help="model cache folder [MODEL_DIR]")
+        action.add_argument(
+            "--model-dir",
+            dest="model_dir",
+            default=None,
+            metavar="DIR",
+            help="model cache folder [MODEL_DIR]",
+        )
 
 
 def display_available() -> bool:
     if sys.platform in ("win32", "darwin"):
         return True
     return bool(
-        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+        os.environ.get("DISPLAY")
+        or os.environ.get("WAYLAND_DISPLAY")
         or os.environ.get("QT_QPA_PLATFORM")
     )
 

@@ -54,8 +54,15 @@ def _download(name: str, cache: str) -> int:
 
     def progress(done: int, total: int) -> None:
         if not bars:
-            bars.append(tqdm(total=total or None, unit="B", unit_scale=True,
-                             desc=f"Downloading {name}", file=sys.stderr))
+            bars.append(
+                tqdm(
+                    total=total or None,
+                    unit="B",
+                    unit_scale=True,
+                    desc=f"Downloading {name}",
+                    file=sys.stderr,
+                )
+            )
         bars[0].n = done
         bars[0].refresh()
 

@@ -11,8 +11,13 @@ from engine.worker import EngineConfig, serve
 
 
 def engine_main(
-    config: EngineConfig, address: StackAddress, stop: Any, messages: Any, *,
-    log_queue: Any, log_level: int,
+    config: EngineConfig,
+    address: StackAddress,
+    stop: Any,
+    messages: Any,
+    *,
+    log_queue: Any,
+    log_level: int,
 ) -> None:
     """The engine process: connect to the host's stacks and serve until told to stop."""
     from app.logs import configure_child

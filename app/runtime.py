@@ -23,7 +23,10 @@ class Runtime:
     """Everything one host process runs; ``close()`` stops it all, engine first."""
 
     def __init__(
-        self, settings: Settings, *, on_engine_change: Callable[[EngineStatus], None] | None = None,
+        self,
+        settings: Settings,
+        *,
+        on_engine_change: Callable[[EngineStatus], None] | None = None,
     ) -> None:
         self.settings = settings
         self.stack = MemoryStack(max_size=settings.max_queue_size)
@@ -38,7 +41,8 @@ class Runtime:
             cache_dir=settings.model_cache,
             make_config=self._engine_config,
             target=functools.partial(
-                engine_main, log_queue=self._logs.queue,
+                engine_main,
+                log_queue=self._logs.queue,
                 log_level=logging.getLogger().getEffectiveLevel(),
             ),
             address=address,

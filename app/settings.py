@@ -24,14 +24,26 @@ SHARED_STACK = ("gui", "serve", "worker")
 
 
 def setting(
-    default: Any, help: str, *, env: str, modes: tuple[str, ...] = ALL,
-    choices: tuple[str, ...] | None = None, secret: bool = False, metavar: str | None = None,
+    default: Any,
+    help: str,
+    *,
+    env: str,
+    modes: tuple[str, ...] = ALL,
+    choices: tuple[str, ...] | None = None,
+    secret: bool = False,
+    metavar: str | None = None,
 ) -> Any:
     """Declare one setting; every other place derives from this declaration."""
     return field(
         default=default,
-        metadata={"help": help, "env": env, "modes": modes, "choices": choices,
-                  "secret": secret, "metavar": metavar},
+        metadata={
+            "help": help,
+            "env": env,
+            "modes": modes,
+            "choices": choices,
+            "secret": secret,
+            "metavar": metavar,
+        },
     )
 
 
@@ -43,74 +55,110 @@ class Settings:
         "small",
         "Whisper model: a name (tiny, base, small, medium, large-v3, large-v3-turbo, "
         "distil-large-v3, ...), a Hugging Face repository id, or a CTranslate2 model folder",
-        env="WHISPER_MODEL", metavar="NAME|PATH",
+        env="WHISPER_MODEL",
+        metavar="NAME|PATH",
     )
     device: str = setting(
-        "auto", "Where the model runs: auto (CUDA when a GPU is visible, else CPU), cpu, cuda",
-        env="WHISPER_DEVICE", choices=("auto", "cpu", "cuda"),
+        "auto",
+        "Where the model runs: auto (CUDA when a GPU is visible, else CPU), cpu, cuda",
+        env="WHISPER_DEVICE",
+        choices=("auto", "cpu", "cuda"),
     )
     compute_type: str = setting(
-        "auto", "CTranslate2 compute type: auto (float16 on a GPU, int8 on a CPU), int8, "
-        "int8_float16, float16, float32, ...", env="WHISPER_COMPUTE_TYPE",
+        "auto",
+        "CTranslate2 compute type: auto (float16 on a GPU, int8 on a CPU), int8, "
+        "int8_float16, float16, float32, ...",
+        env="WHISPER_COMPUTE_TYPE",
     )
     cpu_threads: int = setting(
-        0, "CPU threads for the model; 0 uses every core", env="CPU_THREADS",
+        0,
+        "CPU threads for the model; 0 uses every core",
+        env="CPU_THREADS",
     )
     model_dir: str = setting(
-        "", "Where models are downloaded and looked up; empty = the Hugging Face cache "
+        "",
+        "Where models are downloaded and looked up; empty = the Hugging Face cache "
         "(~/.cache/huggingface/hub), so models other tools fetched are reused",
-        env="MODEL_DIR", metavar="DIR",
+        env="MODEL_DIR",
+        metavar="DIR",
     )
     decode_mode: str = setting(
-        "auto", "Decoding: batched (fastest on long files), sequential (best for short clips) "
-        "or auto (sequential under batched_min_seconds)", env="DECODE_MODE", choices=DECODE_MODES,
+        "auto",
+        "Decoding: batched (fastest on long files), sequential (best for short clips) "
+        "or auto (sequential under batched_min_seconds)",
+        env="DECODE_MODE",
+        choices=DECODE_MODES,
     )
     batched_min_seconds: float = setting(
-        30.0, "In auto mode, files longer than this use batched decoding; shorter ones (one "
+        30.0,
+        "In auto mode, files longer than this use batched decoding; shorter ones (one "
         "30-second window) decode sequentially, at the same cost, with temperature fallback",
         env="BATCHED_MIN_SECONDS",
     )
     batch_size: int = setting(
-        0, "Windows decoded together in batched mode; 0 = auto (16 on a GPU, 2 on a CPU, where "
-        "larger batches cost memory and gain no speed)", env="BATCH_SIZE",
+        0,
+        "Windows decoded together in batched mode; 0 = auto (16 on a GPU, 2 on a CPU, where "
+        "larger batches cost memory and gain no speed)",
+        env="BATCH_SIZE",
     )
     beam_size: int = setting(5, "Beam size of the decoder", env="BEAM_SIZE")
     worker_timeout: float = setting(
-        1200.0, "Seconds one task may run before it fails (the engine goes on)",
+        1200.0,
+        "Seconds one task may run before it fails (the engine goes on)",
         env="WORKER_TIMEOUT",
     )
     max_queue_size: int = setting(
-        0, "Most tasks waiting in the stack; 0 = unlimited (503 when full)",
-        env="MAX_QUEUE_SIZE", modes=SHARED_STACK,
+        0,
+        "Most tasks waiting in the stack; 0 = unlimited (503 when full)",
+        env="MAX_QUEUE_SIZE",
+        modes=SHARED_STACK,
     )
     redis_url: str = setting(
-        "redis://localhost:6379", "Redis server shared by several engines; unreachable or "
-        "empty = the in-memory stack", env="REDIS_URL", modes=SHARED_STACK, metavar="URL",
+        "redis://localhost:6379",
+        "Redis server shared by several engines; unreachable or empty = the in-memory stack",
+        env="REDIS_URL",
+        modes=SHARED_STACK,
+        metavar="URL",
     )
     host: str = setting(
-        "127.0.0.1", "Address both listeners bind; anything but loopback requires --api-key",
-        env="HOST", modes=SERVING,
+        "127.0.0.1",
+        "Address both listeners bind; anything but loopback requires --api-key",
+        env="HOST",
+        modes=SERVING,
     )
     queue_port: int = setting(8000, "Port of the queue API", env="QUEUE_PORT", modes=SERVING)
     direct_port: int = setting(8001, "Port of the direct API", env="DIRECT_PORT", modes=SERVING)
     max_upload_mb: int = setting(
-        2048, "Largest upload accepted, in MB (413 above)", env="MAX_UPLOAD_MB", modes=SERVING,
+        2048,
+        "Largest upload accepted, in MB (413 above)",
+        env="MAX_UPLOAD_MB",
+        modes=SERVING,
     )
     data_dir: str = setting(
-        "", "Where uploads, the task journal and settings live; empty = the platform's "
-        "user data folder", env="DATA_DIR", metavar="DIR",
+        "",
+        "Where uploads, the task journal and settings live; empty = the platform's "
+        "user data folder",
+        env="DATA_DIR",
+        metavar="DIR",
     )
     api_key: str = setting(
-        "", "Bearer token required on every request (and ?token= on WebSockets); required "
-        "when --host is not loopback", env="API_KEY", modes=SERVING, secret=True,
+        "",
+        "Bearer token required on every request (and ?token= on WebSockets); required "
+        "when --host is not loopback",
+        env="API_KEY",
+        modes=SERVING,
+        secret=True,
     )
     cors_origins: str = setting(
         "http://localhost:3000,http://127.0.0.1:3000",
-        "Comma-separated origins allowed by CORS and on WebSockets", env="CORS_ORIGINS",
+        "Comma-separated origins allowed by CORS and on WebSockets",
+        env="CORS_ORIGINS",
         modes=SERVING,
     )
     log_level: str = setting(
-        "info", "Logging level", env="LOG_LEVEL",
+        "info",
+        "Logging level",
+        env="LOG_LEVEL",
         choices=("debug", "info", "warning", "error"),
     )
 
@@ -185,5 +233,7 @@ def markdown_table() -> str:
     for f in fields():
         default = "" if f.metadata["secret"] else f.default
         default_text = f"`{default}`" if default != "" else "(empty)"
-        rows.append(f"| `{flag(f)}` | `{f.metadata['env']}` | {default_text} | {f.metadata['help']} |")
+        rows.append(
+            f"| `{flag(f)}` | `{f.metadata['env']}` | {default_text} | {f.metadata['help']} |"
+        )
     return "\n".join(rows)

@@ -33,7 +33,9 @@ class _Job:
 
 
 def _formats(spec: str) -> list[str]:
-    names = list(FORMAT_CHOICES) if spec == "all" else [s.strip() for s in spec.split(",") if s.strip()]
+    names = (
+        list(FORMAT_CHOICES) if spec == "all" else [s.strip() for s in spec.split(",") if s.strip()]
+    )
     unknown = [n for n in names if n not in FORMAT_CHOICES]
     if unknown or not names:
         raise SystemExit(
@@ -58,8 +60,13 @@ class _DownloadBar:
         if self.bar is None:
             from tqdm import tqdm
 
-            self.bar = tqdm(total=status.download_total or None, unit="B", unit_scale=True,
-                            desc=f"Downloading {status.model}", file=sys.stderr)
+            self.bar = tqdm(
+                total=status.download_total or None,
+                unit="B",
+                unit_scale=True,
+                desc=f"Downloading {status.model}",
+                file=sys.stderr,
+            )
         self.bar.n = status.download_done
         self.bar.refresh()
 
@@ -73,8 +80,11 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.log_level is None:
         logging.getLogger().setLevel(logging.WARNING)  # the bars say what INFO would
     options = TranscribeOptions(
-        language=args.language, task=args.task, word_timestamps=not args.no_word_timestamps,
-        vad_filter=not args.no_vad, initial_prompt=args.initial_prompt,
+        language=args.language,
+        task=args.task,
+        word_timestamps=not args.no_word_timestamps,
+        vad_filter=not args.no_vad,
+        initial_prompt=args.initial_prompt,
     )
     jobs = [_Job(path) for path in args.files]
     runtime = Runtime(settings, on_engine_change=_DownloadBar())
@@ -86,8 +96,13 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         done = threading.Event()
         width = max(len(Path(j.path).name) for j in jobs)
         for i, job in enumerate(jobs):
-            job.bar = tqdm(total=100, desc=Path(job.path).name.ljust(width), position=i,
-                           file=sys.stderr, bar_format="{desc} {percentage:3.0f}%|{bar}|{postfix}")
+            job.bar = tqdm(
+                total=100,
+                desc=Path(job.path).name.ljust(width),
+                position=i,
+                file=sys.stderr,
+                bar_format="{desc} {percentage:3.0f}%|{bar}|{postfix}",
+            )
         unsubscribe = runtime.service.subscribe(lambda e: _on_event(e, jobs, done))
         # The stack serves the highest priority first: falling priorities keep the files in
         # the order given (equal priorities would run newest first).

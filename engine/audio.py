@@ -95,6 +95,24 @@ def probe(path: str) -> AudioInfo:
         container.close()
 
 
+def _resampled(container, resampler, counter: list[int]) -> Iterator[np.ndarray]:
+    """Every resampled frame of the first audio stream; corrupt packets are counted, skipped."""
+    import av
+
+    for packet in container.demux(container.streams.audio[0]):
+        try:
+            frames = packet.decode()
+        except av.error.FFmpegError:
+            counter[0] += 1
+            continue
+        for frame in frames:
+            frame.pts = None
+            for out in resampler.resample(frame):
+                yield out.to_ndarray().reshape(-1)
+    for out in resampler.resample(None):
+        yield out.to_ndarray().reshape(-1)
+
+
 def stream_pcm(path: str) -> Iterator[np.ndarray]:
     """Yield the audio as 16 kHz mono float32 blocks of about one second.
 
@@ -108,34 +126,20 @@ def stream_pcm(path: str) -> Iterator[np.ndarray]:
     # formats, and the model expects the same levels as in raw faster-whisper.
     resampler = av.AudioResampler(format="s16", layout="mono", rate=SAMPLE_RATE)
     pending: list[np.ndarray] = []
-    pending_len = 0
-    total = 0
-    skipped = 0
+    pending_len = total = 0
+    skipped = [0]
     try:
-        stream = container.streams.audio[0]
-        for packet in container.demux(stream):
-            try:
-                frames = packet.decode()
-            except av.error.FFmpegError:
-                skipped += 1
-                continue
-            for frame in frames:
-                frame.pts = None
-                for out in resampler.resample(frame):
-                    pending.append(out.to_ndarray().reshape(-1))
-                    pending_len += out.samples
+        for part in _resampled(container, resampler, skipped):
+            pending.append(part)
+            pending_len += part.size
             if pending_len >= _BLOCK:
                 block = _to_float(pending)
                 pending, pending_len = [], 0
                 total += block.size
                 yield block
-        for out in resampler.resample(None):
-            pending.append(out.to_ndarray().reshape(-1))
-        if pending:
-            block = _to_float(pending)
-            total += block.size
-            if block.size:
-                yield block
+        if pending_len:
+            total += pending_len
+            yield _to_float(pending)
     except av.error.FFmpegError as exc:
         if total == 0:
             raise AudioDecodeError(f"The audio cannot be decoded ({_reason(exc)})") from exc
@@ -145,8 +149,8 @@ def stream_pcm(path: str) -> Iterator[np.ndarray]:
         del resampler
         # PyAV keeps resampler buffers alive until a collection (faster-whisper issue 390).
         gc.collect()
-    if skipped:
-        log.warning("Skipped %d corrupt packets in %s", skipped, os.path.basename(path))
+    if skipped[0]:
+        log.warning("Skipped %d corrupt packets in %s", skipped[0], os.path.basename(path))
     if total == 0:
         raise AudioDecodeError("No audio could be decoded from the file")
 

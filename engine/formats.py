@@ -20,15 +20,20 @@ MEDIA_TYPES = {
     "vtt": "text/vtt; charset=utf-8",
     "tsv": "text/tab-separated-values; charset=utf-8",
 }
-EXTENSIONS = {"json": "json", "verbose_json": "json", "text": "txt", "txt": "txt",
-              "srt": "srt", "vtt": "vtt", "tsv": "tsv"}
+EXTENSIONS = {
+    "json": "json",
+    "verbose_json": "json",
+    "text": "txt",
+    "txt": "txt",
+    "srt": "srt",
+    "vtt": "vtt",
+    "tsv": "tsv",
+}
 
 
 def check_format(name: str) -> str:
     if name not in FORMATS:
-        raise InvalidParameter(
-            f"response_format must be one of {', '.join(FORMATS)}, not {name!r}"
-        )
+        raise InvalidParameter(f"response_format must be one of {', '.join(FORMATS)}, not {name!r}")
     return name
 
 

@@ -193,7 +193,11 @@ class MemoryStack:
             return dataclasses.replace(task)
 
     def report(
-        self, task_id: str, lease: str, progress: float, message: str,
+        self,
+        task_id: str,
+        lease: str,
+        progress: float,
+        message: str,
         segment: dict[str, Any] | None = None,
     ) -> bool:
         with self._cond:
@@ -204,8 +208,12 @@ class MemoryStack:
             return task.cancel_requested
 
     def finish(
-        self, task_id: str, lease: str, status: TaskStatus,
-        result: dict[str, Any] | None = None, error: str | None = None,
+        self,
+        task_id: str,
+        lease: str,
+        status: TaskStatus,
+        result: dict[str, Any] | None = None,
+        error: str | None = None,
     ) -> Task:
         with self._cond:
             task = self._owned(task_id, lease)
@@ -252,7 +260,9 @@ class MemoryStack:
                 return self.finish(task_id, lease, TaskStatus.CANCELLED)
             if task.attempts >= max_attempts:
                 return self.finish(
-                    task_id, lease, TaskStatus.FAILED,
+                    task_id,
+                    lease,
+                    TaskStatus.FAILED,
                     error=f"{reason}; gave up after {task.attempts} attempts",
                 )
             return self.requeue(task_id, lease, f"{reason}; queued again")
@@ -353,7 +363,7 @@ class StackHost:
     """
 
     def __init__(self, stacks: dict[str, MemoryStack]) -> None:
-        manager_cls = type("_BoundHostManager", (_HostManager,), {})
+        manager_cls: type[BaseManager] = type("_BoundHostManager", (_HostManager,), {})
         for name, stack in stacks.items():
             manager_cls.register(name, callable=_constant(stack))
         self._authkey = secrets.token_bytes(32)
@@ -385,7 +395,9 @@ class StackHost:
                 conn.close()
                 return
             threading.Thread(
-                target=self._server.handle_request, args=(conn,), daemon=True,
+                target=self._server.handle_request,
+                args=(conn,),
+                daemon=True,
                 name="stack-client",
             ).start()
 

@@ -20,7 +20,13 @@ from engine.errors import ModelUnavailable, StackscribeError
 
 log = logging.getLogger(__name__)
 
-_PATTERNS = ["config.json", "preprocessor_config.json", "model.bin", "tokenizer.json", "vocabulary.*"]
+_PATTERNS = [
+    "config.json",
+    "preprocessor_config.json",
+    "model.bin",
+    "tokenizer.json",
+    "vocabulary.*",
+]
 _REQUIRED = ("model.bin", "config.json")
 
 #: Called with (bytes done, bytes in all) while a download runs; total may be 0 if unknown.
@@ -63,7 +69,7 @@ def is_model_dir(path: str | os.PathLike[str]) -> bool:
 
 
 def _looks_like_path(name: str) -> bool:
-    return os.path.isabs(name) or name.startswith(".") or os.sep in name and os.path.exists(name)
+    return os.path.isabs(name) or name.startswith(".") or (os.sep in name and os.path.exists(name))
 
 
 def resolve(name: str, cache_dir: str) -> str:
@@ -109,7 +115,7 @@ def list_cached(cache_dir: str) -> list[CachedModel]:
     names = {repo: name for name, repo in reversed(known_models().items())}
     found = []
     for folder in sorted(root.glob("models--*")):
-        repo = folder.name[len("models--"):].replace("--", "/")
+        repo = folder.name[len("models--") :].replace("--", "/")
         path = _cached_snapshot(repo, cache_dir)
         if path is None:
             continue
@@ -143,7 +149,9 @@ def _total_size(repo: str) -> int:
     from huggingface_hub.utils import filter_repo_objects
 
     info = HfApi().model_info(repo, files_metadata=True, timeout=15)
-    wanted = set(filter_repo_objects([s.rfilename for s in info.siblings or []], allow_patterns=_PATTERNS))
+    wanted = set(
+        filter_repo_objects([s.rfilename for s in info.siblings or []], allow_patterns=_PATTERNS)
+    )
     return sum(s.size or 0 for s in info.siblings or [] if s.rfilename in wanted)
 
 
@@ -161,10 +169,13 @@ def _bytes_on_disk(repo: str, cache_dir: str) -> int:
 
 
 def _offline_error(name: str, reason: str) -> ModelUnavailable:
+    reason = reason.split("\n", maxsplit=1)[0]
+    if len(reason) > 160:
+        reason = reason[:157] + "..."
     return ModelUnavailable(
-        f"Could not download model {name!r} from the Hugging Face hub ({reason}). Check the "
-        "internet connection and try again, or pass --model with the path of a CTranslate2 "
-        "model folder"
+        f"Model {name!r} is not downloaded and the Hugging Face hub cannot be reached "
+        f"({reason}). Connect to the internet and run `python -m app models download {name}`, "
+        "or pass --model with the path of a CTranslate2 model folder"
     )
 
 
@@ -185,7 +196,7 @@ def download(
     try:
         total = _total_size(repo)
     except Exception as exc:  # any hub or network failure means "cannot download now"
-        raise _offline_error(name, f"{type(exc).__name__}: {exc}".split("\n")[0]) from exc
+        raise _offline_error(name, f"{type(exc).__name__}: {exc}") from exc
     context = multiprocessing.get_context("spawn")
     results: multiprocessing.Queue = context.Queue()
     child = context.Process(target=_download_child, args=(repo, cache_dir, results), daemon=True)
@@ -200,7 +211,8 @@ def download(
                 kind, value = results.get(timeout=poll)
             except queue.Empty:
                 if not child.is_alive() and results.empty():
-                    raise _offline_error(name, f"the download process exited with {child.exitcode}")
+                    reason = f"the download process exited with {child.exitcode}"
+                    raise _offline_error(name, reason) from None
                 continue
             if kind == "error":
                 raise _offline_error(name, value)
@@ -221,7 +233,9 @@ def _remove_partial(repo: str, cache_dir: str) -> None:
 
 
 def ensure(
-    name: str, cache_dir: str, progress: DownloadProgress | None = None,
+    name: str,
+    cache_dir: str,
+    progress: DownloadProgress | None = None,
     cancel: threading.Event | None = None,
 ) -> str:
     """The model's folder, downloading it first when it is a known name not yet cached."""

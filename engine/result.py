@@ -63,7 +63,9 @@ class Segment:
             avg_logprob=self.avg_logprob,
             compression_ratio=self.compression_ratio,
             no_speech_prob=self.no_speech_prob,
-            words=[Word(w.text, w.start + offset, w.end + offset, w.confidence) for w in self.words],
+            words=[
+                Word(w.text, w.start + offset, w.end + offset, w.confidence) for w in self.words
+            ],
         )
 
     def to_dict(self) -> dict[str, Any]:

@@ -44,7 +44,11 @@ class TaskService:
             raise Unavailable("The engine is stopped; the service is shutting down")
 
     def _new_task(
-        self, source: str, filename: str, options: TranscribeOptions, priority: int,
+        self,
+        source: str,
+        filename: str,
+        options: TranscribeOptions,
+        priority: int,
         owns_source: bool,
     ) -> Task:
         try:
@@ -54,13 +58,21 @@ class TaskService:
                 _remove(source)
             raise
         return Task(
-            filename=filename, source=source, options=options, priority=priority,
-            duration=info.duration, owns_source=owns_source,
+            filename=filename,
+            source=source,
+            options=options,
+            priority=priority,
+            duration=info.duration,
+            owns_source=owns_source,
         )
 
     def submit(
-        self, source: str, filename: str, options: TranscribeOptions | None = None,
-        priority: int = 0, owns_source: bool = False,
+        self,
+        source: str,
+        filename: str,
+        options: TranscribeOptions | None = None,
+        priority: int = 0,
+        owns_source: bool = False,
     ) -> tuple[Task, int]:
         """Queue a file; returns the task and its 1-based queue position.
 
@@ -73,7 +85,9 @@ class TaskService:
             if owns_source:
                 _remove(source)
             raise
-        task = self._new_task(source, filename, options or TranscribeOptions(), priority, owns_source)
+        task = self._new_task(
+            source, filename, options or TranscribeOptions(), priority, owns_source
+        )
         try:
             position = self.stack.push(task)
         except Exception:
@@ -83,7 +97,10 @@ class TaskService:
         return self.get(task.id), position
 
     def submit_direct(
-        self, source: str, filename: str, options: TranscribeOptions | None = None,
+        self,
+        source: str,
+        filename: str,
+        options: TranscribeOptions | None = None,
         owns_source: bool = False,
     ) -> Task:
         """Start a synchronous transcription on the direct lane (never behind the queue)."""

@@ -50,15 +50,23 @@ class TaskStack(Protocol):
         ...
 
     def report(
-        self, task_id: str, lease: str, progress: float, message: str,
+        self,
+        task_id: str,
+        lease: str,
+        progress: float,
+        message: str,
         segment: dict[str, Any] | None = None,
     ) -> bool:
         """Record progress; returns True when the task should stop (cancel requested)."""
         ...
 
     def finish(
-        self, task_id: str, lease: str, status: TaskStatus,
-        result: dict[str, Any] | None = None, error: str | None = None,
+        self,
+        task_id: str,
+        lease: str,
+        status: TaskStatus,
+        result: dict[str, Any] | None = None,
+        error: str | None = None,
     ) -> Task:
         """Move a processing task to a final state. Raises LeaseLost for a stale lease."""
         ...

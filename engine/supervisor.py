@@ -222,8 +222,12 @@ class EngineSupervisor:
         state = EngineState(message.pop("state"))
         self._set(state=state, **message)
         if state == EngineState.READY:
-            log.info("Engine ready: model %s on %s (%s)", self.model,
-                     message.get("device"), message.get("compute_type"))
+            log.info(
+                "Engine ready: model %s on %s (%s)",
+                self.model,
+                message.get("device"),
+                message.get("compute_type"),
+            )
         return state == EngineState.UNAVAILABLE
 
     def _held(self) -> list[tuple[TaskStack, Any]]:

@@ -8,6 +8,7 @@ at once (the queue worker and the direct worker): CTranslate2 runs concurrent ca
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -101,9 +102,7 @@ class WhisperTranscriber:
             return "sequential"
         return "batched"
 
-    def transcribe(
-        self, source: str, options: TranscribeOptions, report: ProgressFn
-    ) -> Transcript:
+    def transcribe(self, source: str, options: TranscribeOptions, report: ProgressFn) -> Transcript:
         info = probe(source)
         mode = self.mode_for(options, info.duration)
         log.info("Transcribing %.1f s in %s mode", info.duration or -1, mode)
@@ -119,8 +118,13 @@ class WhisperTranscriber:
         return run.finish()
 
     def decode(
-        self, plan: Plan, options: TranscribeOptions, mode: str, language: str | None,
-        prompt: str | None, pipeline: Any = None,
+        self,
+        plan: Plan,
+        options: TranscribeOptions,
+        mode: str,
+        language: str | None,
+        prompt: str | None,
+        pipeline: Any = None,
     ) -> tuple[Iterator[Any], Any]:
         """Start faster-whisper on one plan; returns its segment generator and info.
 
@@ -136,7 +140,8 @@ class WhisperTranscriber:
         }
         if mode == "sequential":
             common["temperature"] = (
-                [options.temperature] if options.temperature is not None
+                [options.temperature]
+                if options.temperature is not None
                 else list(_DEFAULT_TEMPERATURES)
             )
             segments, info = self.model.transcribe(plan.speech, **common)
@@ -156,8 +161,12 @@ class _Run:
     """The state carried from plan to plan of one file: ids, language, prompt, progress."""
 
     def __init__(
-        self, owner: WhisperTranscriber, options: TranscribeOptions, mode: str,
-        duration: float, report: ProgressFn,
+        self,
+        owner: WhisperTranscriber,
+        options: TranscribeOptions,
+        mode: str,
+        duration: float,
+        report: ProgressFn,
     ) -> None:
         self.owner = owner
         self.options = options
@@ -238,9 +247,15 @@ def _convert(raw: Any, index: int, speech_map: SpeechMap) -> Segment:
     for w in raw.words or []:
         start, end = float(w.start), float(w.end)
         chunk = speech_map.chunk_of((start + end) / 2, lo, hi, later=True)
-        words.append(Word(w.word, speech_map.place(start, chunk, lo, hi),
-                          speech_map.place(end, chunk, lo, hi), float(w.probability)))
-    for earlier, later in zip(words, words[1:]):
+        words.append(
+            Word(
+                w.word,
+                speech_map.place(start, chunk, lo, hi),
+                speech_map.place(end, chunk, lo, hi),
+                float(w.probability),
+            )
+        )
+    for earlier, later in itertools.pairwise(words):
         later.start = max(later.start, earlier.end)
         later.end = max(later.end, later.start)
     if words:

@@ -80,19 +80,9 @@ class _Segmenter:
             self.triggered = True
             self.current["start"] = here
             return
-        if self.triggered and here - self.current["start"] > self.max_speech:
-            if self.prev_end:
-                restart = self.next_start >= self.prev_end
-                next_start = self.next_start
-                self._close(self.prev_end, out)
-                if restart:
-                    self.current["start"] = next_start
-                else:
-                    self.triggered = False
-            else:
-                self._close(here, out)
-                self.triggered = False
-                return
+        long = self.triggered and here - self.current["start"] > self.max_speech
+        if long and not self._split(here, out):
+            return
         if prob < self.neg_threshold and self.triggered:
             if not self.temp_end:
                 self.temp_end = here
@@ -103,6 +93,21 @@ class _Segmenter:
             long_enough = self.temp_end - self.current["start"] > self.min_speech
             self._close(self.temp_end, out, keep=long_enough)
             self.triggered = False
+
+    def _split(self, here: int, out: list[dict[str, int]]) -> bool:
+        """Cut a segment grown past the maximum; False when this frame is done with."""
+        if not self.prev_end:
+            self._close(here, out)
+            self.triggered = False
+            return False
+        restart = self.next_start >= self.prev_end
+        next_start = self.next_start
+        self._close(self.prev_end, out)
+        if restart:
+            self.current["start"] = next_start
+        else:
+            self.triggered = False
+        return True
 
     def end(self, length: int, out: list[dict[str, int]]) -> None:
         if self.current and length - self.current["start"] > self.min_speech:
@@ -141,7 +146,7 @@ class StreamingVad:
         out = []
         for i in range(0, len(batch), _BATCH):
             probs, self._h, self._c = self._session.run(
-                None, {"input": batch[i: i + _BATCH], "h": self._h, "c": self._c}
+                None, {"input": batch[i : i + _BATCH], "h": self._h, "c": self._c}
             )
             out.append(probs)
         return np.concatenate(out).reshape(-1)
@@ -180,7 +185,7 @@ class StreamingVad:
         out = []
         while self._raw and (final or len(self._raw) > 1):
             speech = self._raw.pop(0)
-            start = int(max(0, speech["start"] - pad)) if self._first else self._last_end
+            start = int(max(0, speech["start"] - pad)) if self._first else self._last_end or 0
             self._first = False
             if self._raw:
                 following = self._raw[0]
@@ -198,7 +203,7 @@ class StreamingVad:
 
     def _cut(self, start: int, end: int) -> Speech:
         a, b = start - self._buffer_start, end - self._buffer_start
-        return Speech(start, end, self._buffer[max(0, a): b].copy())
+        return Speech(start, end, self._buffer[max(0, a) : b].copy())
 
     def _trim(self) -> None:
         """Drop audio no segment to come can reach back to."""

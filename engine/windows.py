@@ -144,8 +144,12 @@ def _plan(windows: list[list[Speech]], batched: bool, end: int) -> Plan:
         length = sum(p.end - p.start for p in window)
         # faster-whisper turns these seconds back into samples with int(): half a sample
         # of margin makes that land on the exact sample.
-        spans.append({"start": (position + 0.5) / SAMPLE_RATE,
-                      "end": (position + length + 0.5) / SAMPLE_RATE})
+        spans.append(
+            {
+                "start": (position + 0.5) / SAMPLE_RATE,
+                "end": (position + length + 0.5) / SAMPLE_RATE,
+            }
+        )
         position += length
     return Plan(
         speech=np.concatenate([p.audio for p in pieces]) if pieces else np.zeros(0, np.float32),

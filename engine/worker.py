@@ -12,7 +12,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from engine.errors import (
@@ -44,7 +44,7 @@ class EngineConfig:
     compute_type: str = "auto"
     cpu_threads: int = 0
     worker_timeout: float = 1200.0
-    decode: DecodeSettings = DecodeSettings()
+    decode: DecodeSettings = field(default_factory=DecodeSettings)
 
 
 def _clock(seconds: float) -> str:
@@ -57,7 +57,11 @@ class Worker:
     """Claims tasks from one stack and runs them one at a time until ``stop`` is set."""
 
     def __init__(
-        self, stack: TaskStack, transcriber: Transcriber, worker_id: str, timeout: float,
+        self,
+        stack: TaskStack,
+        transcriber: Transcriber,
+        worker_id: str,
+        timeout: float,
         stop: threading.Event,
     ) -> None:
         self.stack = stack
@@ -100,7 +104,9 @@ class Worker:
             # The task boundary: log the traceback, fail the task, keep serving.
             log.exception("Task %s failed unexpectedly", task.id)
             self.stack.finish(
-                task.id, lease, TaskStatus.FAILED,
+                task.id,
+                lease,
+                TaskStatus.FAILED,
                 error=f"Transcription failed: {type(exc).__name__}: {exc}",
             )
 
@@ -146,18 +152,23 @@ def serve(
         transcriber = (make_transcriber or _whisper)(config)
     except Exception as exc:  # a model that will not load is reported, not raised
         log.exception("Model %s failed to load", config.model_name)
-        status({"state": "unavailable", "error": f"Model {config.model_name} failed to load: {exc}"})
+        status(
+            {"state": "unavailable", "error": f"Model {config.model_name} failed to load: {exc}"}
+        )
         return
-    status({
-        "state": "ready",
-        "model": config.model_name,
-        "device": getattr(transcriber, "device", "cpu"),
-        "compute_type": getattr(transcriber, "compute_type", ""),
-    })
+    status(
+        {
+            "state": "ready",
+            "model": config.model_name,
+            "device": getattr(transcriber, "device", "cpu"),
+            "compute_type": getattr(transcriber, "compute_type", ""),
+        }
+    )
     threads = [
         threading.Thread(
-            target=Worker(stack, transcriber, f"{config.engine_id}/{lane}",
-                          config.worker_timeout, stop).run,
+            target=Worker(
+                stack, transcriber, f"{config.engine_id}/{lane}", config.worker_timeout, stop
+            ).run,
             name=f"worker-{lane}",
             daemon=True,
         )

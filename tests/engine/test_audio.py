@@ -11,8 +11,13 @@ import pytest
 from engine.audio import probe, read_all, stream_pcm
 from engine.errors import AudioDecodeError
 
-SHARED = ["jfk.flac", "multilingual.mp3", "hotwords.mp3", "stereo_diarization.wav",
-          "seed_sample_th.mp3"]
+SHARED = [
+    "jfk.flac",
+    "multilingual.mp3",
+    "hotwords.mp3",
+    "stereo_diarization.wav",
+    "seed_sample_th.mp3",
+]
 
 
 @pytest.mark.parametrize("name", SHARED)
@@ -45,8 +50,11 @@ def _bad(tmp_path: Path, name: str, data: bytes) -> str:
     [
         ("empty.wav", b"", "empty"),
         ("notes.mp3", b"These are not the droids you are looking for.\n" * 20, "FFmpeg"),
-        ("noise.flac", bytes(np.random.default_rng(1).integers(0, 256, 5000, dtype=np.uint8)),
-         "FFmpeg"),
+        (
+            "noise.flac",
+            bytes(np.random.default_rng(1).integers(0, 256, 5000, dtype=np.uint8)),
+            "FFmpeg",
+        ),
     ],
 )
 def test_undecodable_files_say_why(tmp_path: Path, name: str, data: bytes, reason: str) -> None:

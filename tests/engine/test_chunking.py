@@ -13,20 +13,23 @@ def _speechlike(seconds: float, gaps: list[tuple[float, float]], seed: int = 0) 
     rng = np.random.default_rng(seed)
     signal = (0.2 * rng.standard_normal(int(seconds * RATE))).astype(np.float32)
     for start, end in gaps:
-        signal[int(start * RATE): int(end * RATE)] *= 0.001
+        signal[int(start * RATE) : int(end * RATE)] *= 0.001
     return signal
 
 
 def _blocks(samples: np.ndarray, size: int = 4000):
     for i in range(0, samples.size, size):
-        yield samples[i: i + size]
+        yield samples[i : i + size]
 
 
 def test_chunks_tile_the_stream_exactly() -> None:
     samples = _speechlike(100, [(27, 28), (55, 56.5), (83, 84)])
     chunks = list(chunk_stream(_blocks(samples), chunk_seconds=30, search_seconds=10))
     assert chunks[-1].last and not any(c.last for c in chunks[:-1])
-    assert [c.offset for c in chunks] == [0] + list(np.cumsum([c.samples.size for c in chunks[:-1]]))
+    assert [c.offset for c in chunks] == [
+        0,
+        *list(np.cumsum([c.samples.size for c in chunks[:-1]])),
+    ]
     np.testing.assert_array_equal(np.concatenate([c.samples for c in chunks]), samples)
 
 

@@ -16,8 +16,14 @@ TRANSCRIPT = Transcript(
     language_probability=0.98,
     duration=3725.5,
     segments=[
-        Segment(0, 0.0, 2.5, " Hello there.", avg_logprob=-0.1,
-                words=[Word(" Hello", 0.0, 1.0, 0.9), Word(" there.", 1.0, 2.5, 0.8)]),
+        Segment(
+            0,
+            0.0,
+            2.5,
+            " Hello there.",
+            avg_logprob=-0.1,
+            words=[Word(" Hello", 0.0, 1.0, 0.9), Word(" there.", 1.0, 2.5, 0.8)],
+        ),
         Segment(1, 3723.25, 3725.5, " Tab\there, and\nnewline.", avg_logprob=-0.3),
     ],
 )
@@ -31,9 +37,20 @@ def test_json_is_the_api_shape() -> None:
     assert data["text"] == "Hello there. Tab\there, and\nnewline."
     assert data["language"] == "en" and data["duration"] == 3725.5
     seg = data["segments"][0]
-    assert set(seg) >= {"id", "seek", "start", "end", "text", "tokens", "temperature",
-                        "avg_logprob", "compression_ratio", "no_speech_prob", "confidence",
-                        "words"}
+    assert set(seg) >= {
+        "id",
+        "seek",
+        "start",
+        "end",
+        "text",
+        "tokens",
+        "temperature",
+        "avg_logprob",
+        "compression_ratio",
+        "no_speech_prob",
+        "confidence",
+        "words",
+    }
     assert seg["words"][0] == {"text": " Hello", "start": 0.0, "end": 1.0, "confidence": 0.9}
     assert 0.0 < seg["confidence"] <= 1.0
 

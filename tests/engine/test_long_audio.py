@@ -25,10 +25,13 @@ def _speech_edges(path: str) -> tuple[list[float], list[float]]:
 def test_an_hour_matches_an_unchunked_run(tiny_model: str, long_audio: str) -> None:
     from faster_whisper import BatchedInferencePipeline
 
-    transcriber = WhisperTranscriber(tiny_model, cpu_threads=2, settings=DecodeSettings(batch_size=2))
+    transcriber = WhisperTranscriber(
+        tiny_model, cpu_threads=2, settings=DecodeSettings(batch_size=2)
+    )
     progress: list[float] = []
-    ours = transcriber.transcribe(long_audio, TranscribeOptions(decode_mode="batched"),
-                                  lambda p, s: progress.append(p))
+    ours = transcriber.transcribe(
+        long_audio, TranscribeOptions(decode_mode="batched"), lambda p, s: progress.append(p)
+    )
     assert ours.duration == pytest.approx(3600.0)
     assert progress == sorted(progress)
 

@@ -174,7 +174,10 @@ def test_every_change_is_published(stack) -> None:
     push(stack, "after")
     updates = [e for e in events if isinstance(e, TaskEvent) and e.task_id == task.id]
     assert [e.status for e in updates] == [
-        TaskStatus.QUEUED, TaskStatus.PROCESSING, TaskStatus.PROCESSING, TaskStatus.COMPLETED
+        TaskStatus.QUEUED,
+        TaskStatus.PROCESSING,
+        TaskStatus.PROCESSING,
+        TaskStatus.COMPLETED,
     ]
     assert updates[0].queue_position == 1
     assert updates[2].segment == {"text": "hi"} and updates[2].progress == 0.5

@@ -28,8 +28,8 @@ def test_the_lifecycle_a_user_sees() -> None:
 
 
 @pytest.mark.parametrize(
-    ("given", "expected"), [(None, None), ("auto", None), ("", None), ("EN", "en"),
-                            ("english", "en"), ("th", "th")],
+    ("given", "expected"),
+    [(None, None), ("auto", None), ("", None), ("EN", "en"), ("english", "en"), ("th", "th")],
 )
 def test_language_is_normalised(given: str | None, expected: str | None) -> None:
     assert TranscribeOptions(language=given).language == expected
@@ -37,8 +37,13 @@ def test_language_is_normalised(given: str | None, expected: str | None) -> None
 
 @pytest.mark.parametrize(
     "bad",
-    [{"language": "xx"}, {"task": "summarize"}, {"decode_mode": "turbo"},
-     {"temperature": 3.0}, {"beam_size": 0}],
+    [
+        {"language": "xx"},
+        {"task": "summarize"},
+        {"decode_mode": "turbo"},
+        {"temperature": 3.0},
+        {"beam_size": 0},
+    ],
 )
 def test_bad_options_are_422_with_a_message(bad: dict) -> None:
     with pytest.raises(InvalidParameter) as info:
@@ -50,8 +55,19 @@ def test_bad_options_are_422_with_a_message(bad: dict) -> None:
 def test_public_shape_has_every_field_of_the_contract() -> None:
     task = Task(filename="talk.mp3", source="/tmp/x")
     public = task.to_public(queue_position=1)
-    for key in ("task_id", "status", "progress", "created_at", "started_at", "completed_at",
-                "result", "error_message", "queue_position", "filename", "duration"):
+    for key in (
+        "task_id",
+        "status",
+        "progress",
+        "created_at",
+        "started_at",
+        "completed_at",
+        "result",
+        "error_message",
+        "queue_position",
+        "filename",
+        "duration",
+    ):
         assert key in public
     assert public["status"] == "queued"
     assert public["created_at"].endswith("+00:00")

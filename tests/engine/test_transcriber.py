@@ -21,8 +21,9 @@ def transcriber(tiny_model: str) -> Iterator[WhisperTranscriber]:
 
 def run(transcriber, path, **options):
     reports: list[tuple[float, Segment | None]] = []
-    result = transcriber.transcribe(path, TranscribeOptions(**options),
-                                    lambda p, s: reports.append((p, s)))
+    result = transcriber.transcribe(
+        path, TranscribeOptions(**options), lambda p, s: reports.append((p, s))
+    )
     return result, reports
 
 
@@ -52,16 +53,26 @@ def test_times_are_monotone_and_inside_the_file(transcriber, shared_audio: Path,
 
 
 def test_progress_is_monotone_and_reports_every_segment(transcriber, shared_audio: Path) -> None:
-    result, reports = run(transcriber, str(shared_audio / "seed_sample_th.mp3"),
-                          decode_mode="batched")
+    result, reports = run(
+        transcriber, str(shared_audio / "seed_sample_th.mp3"), decode_mode="batched"
+    )
     fractions = [p for p, _ in reports]
     assert fractions == sorted(fractions) and all(0 <= p < 1 for p in fractions)
     assert [s.id for _, s in reports if s is not None] == [s.id for s in result.segments]
 
 
 def test_options_reach_the_model(transcriber, jfk: str) -> None:
-    result, _ = run(transcriber, jfk, language="th", task="translate", word_timestamps=False,
-                    vad_filter=False, initial_prompt="Kennedy", beam_size=1, temperature=0.0)
+    result, _ = run(
+        transcriber,
+        jfk,
+        language="th",
+        task="translate",
+        word_timestamps=False,
+        vad_filter=False,
+        initial_prompt="Kennedy",
+        beam_size=1,
+        temperature=0.0,
+    )
     assert result.language == "th" and result.task == "translate"
     assert all(not s.words for s in result.segments)
     assert result.text.startswith(PHRASE)

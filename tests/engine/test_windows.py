@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 
 import numpy as np
 from faster_whisper.vad import VadOptions, collect_chunks, get_speech_timestamps
@@ -32,7 +33,7 @@ def test_plan_audio_is_the_speech_and_progress_moves_forward(ten_minutes: str) -
     ends = [p.end for p in got]
     assert ends == sorted(ends) and ends[-1] == 600.0
     for plan in got:
-        expected = np.concatenate([audio[c["start"]: c["end"]] for c in plan.speech_chunks])
+        expected = np.concatenate([audio[c["start"] : c["end"]] for c in plan.speech_chunks])
         np.testing.assert_array_equal(plan.speech, expected)
         assert plan.speech.size <= 2 * 30 * 16000
 
@@ -41,7 +42,7 @@ def test_without_vad_windows_tile_the_file(ten_minutes: str) -> None:
     got = list(plans(stream_pcm(ten_minutes), "batched", vad=False, batch_windows=4))
     chunks = [c for p in got for c in p.speech_chunks]
     assert chunks[0]["start"] == 0 and chunks[-1]["end"] == 600 * 16000
-    assert all(a["end"] == b["start"] for a, b in zip(chunks, chunks[1:]))
+    assert all(a["end"] == b["start"] for a, b in itertools.pairwise(chunks))
     assert all(w["end"] - w["start"] <= 30 for p in got for w in p.windows)
 
 

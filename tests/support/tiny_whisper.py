@@ -18,6 +18,7 @@ Run ``python -m tests.support.tiny_whisper OUT_DIR [--size tiny|micro]``.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,12 +28,107 @@ import numpy as np
 PHRASE = " Ask not what your country can do for you."
 PHRASE_WORDS = tuple(w for w in PHRASE.split(" ") if w)
 
-_LANGUAGES = (
-    "en zh de es ru ko fr ja pt tr pl ca nl ar sv it id hi fi vi he uk el ms cs ro da hu ta "
-    "no th ur hr bg lt la mi ml cy sk te fa lv bn sr az sl kn et mk br eu is hy ne mn bs kk "
-    "sq sw gl mr pa si km sn yo so af oc ka be tg sd gu am yi lo uz fo ht ps tk nn mt sa lb "
-    "my bo tl mg as tt haw ln ha ba jw su"
-).split()
+_LANGUAGES = [
+    "en",
+    "zh",
+    "de",
+    "es",
+    "ru",
+    "ko",
+    "fr",
+    "ja",
+    "pt",
+    "tr",
+    "pl",
+    "ca",
+    "nl",
+    "ar",
+    "sv",
+    "it",
+    "id",
+    "hi",
+    "fi",
+    "vi",
+    "he",
+    "uk",
+    "el",
+    "ms",
+    "cs",
+    "ro",
+    "da",
+    "hu",
+    "ta",
+    "no",
+    "th",
+    "ur",
+    "hr",
+    "bg",
+    "lt",
+    "la",
+    "mi",
+    "ml",
+    "cy",
+    "sk",
+    "te",
+    "fa",
+    "lv",
+    "bn",
+    "sr",
+    "az",
+    "sl",
+    "kn",
+    "et",
+    "mk",
+    "br",
+    "eu",
+    "is",
+    "hy",
+    "ne",
+    "mn",
+    "bs",
+    "kk",
+    "sq",
+    "sw",
+    "gl",
+    "mr",
+    "pa",
+    "si",
+    "km",
+    "sn",
+    "yo",
+    "so",
+    "af",
+    "oc",
+    "ka",
+    "be",
+    "tg",
+    "sd",
+    "gu",
+    "am",
+    "yi",
+    "lo",
+    "uz",
+    "fo",
+    "ht",
+    "ps",
+    "tk",
+    "nn",
+    "mt",
+    "sa",
+    "lb",
+    "my",
+    "bo",
+    "tl",
+    "mg",
+    "as",
+    "tt",
+    "haw",
+    "ln",
+    "ha",
+    "ba",
+    "jw",
+    "su",
+]
 _EOT = 50257
 _VOCAB_SIZE = 51865
 _N_TIMESTAMPS = 1501
@@ -108,7 +204,7 @@ def build_vocabulary() -> tuple[list[str], list[tuple[str, str]]]:
         pieces = list(_byte_level(" " + word, table))
         while len(pieces) > 1:
             merges.append((pieces[0], pieces[1]))
-            pieces = [pieces[0] + pieces[1]] + pieces[2:]
+            pieces = [pieces[0] + pieces[1], *pieces[2:]]
             if pieces[0] not in regular:
                 regular.append(pieces[0])
     regular += [f"<|filler{i}|>" for i in range(_EOT - len(regular) - 1)]
@@ -177,11 +273,11 @@ def _bigram(ids: dict[str, int]) -> list[tuple[int, int, float]]:
         (ids["<|notimestamps|>"], words[0], 16.0),
         (t0, words[0], 18.0),
     ]
-    chain = words + [_EOT]
-    rows += [(a, b, 20.0 + 2 * i) for i, (a, b) in enumerate(zip(chain, chain[1:]))]
+    chain = [*words, _EOT]
+    rows += [(a, b, 20.0 + 2 * i) for i, (a, b) in enumerate(itertools.pairwise(chain))]
     junk = [ids[f"<|filler{i}|>"] for i in range(_JUNK_CHAIN)] + [_EOT]
     rows += [(_ELSEWHERE, junk[0], 40.0)]
-    rows += [(a, b, 40.0) for a, b in zip(junk, junk[1:])]
+    rows += [(a, b, 40.0) for a, b in itertools.pairwise(junk)]
     return rows
 
 
@@ -233,9 +329,13 @@ def _build_spec(size: ModelSize, vocab: list[str], seed: int):
 
     rng = np.random.default_rng(seed)
     d = size.d_model
-    spec = whisper_spec.WhisperSpec(size.encoder_layers, size.heads, size.decoder_layers, size.heads)
+    spec = whisper_spec.WhisperSpec(
+        size.encoder_layers, size.heads, size.decoder_layers, size.heads
+    )
     enc = spec.encoder
-    enc.conv1.weight = (rng.standard_normal((d, _N_MELS, 3)) / np.sqrt(3 * _N_MELS)).astype(np.float32)
+    enc.conv1.weight = (rng.standard_normal((d, _N_MELS, 3)) / np.sqrt(3 * _N_MELS)).astype(
+        np.float32
+    )
     enc.conv1.bias = np.zeros(d, np.float32)
     enc.conv2.weight = (rng.standard_normal((d, d, 3)) / np.sqrt(3 * d)).astype(np.float32)
     enc.conv2.bias = np.zeros(d, np.float32)
@@ -293,10 +393,19 @@ def generate(out_dir: str | Path, size: str = "micro", seed: int = 0) -> Path:
     spec.validate()
     spec.optimize(quantization="float16")
     spec.save(str(out))
-    (out / "tokenizer.json").write_text(json.dumps(_tokenizer_json(vocab, merges)), encoding="utf-8")
+    (out / "tokenizer.json").write_text(
+        json.dumps(_tokenizer_json(vocab, merges)), encoding="utf-8"
+    )
     (out / "preprocessor_config.json").write_text(
-        json.dumps({"feature_size": _N_MELS, "sampling_rate": 16000, "hop_length": 160,
-                    "n_fft": 400, "chunk_length": 30}),
+        json.dumps(
+            {
+                "feature_size": _N_MELS,
+                "sampling_rate": 16000,
+                "hop_length": 160,
+                "n_fft": 400,
+                "chunk_length": 30,
+            }
+        ),
         encoding="utf-8",
     )
     return out

@@ -1,0 +1,36 @@
+"""Settings are declared once; the README's table is generated from that declaration."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from app import settings
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def test_readme_table_is_the_generated_one() -> None:
+    text = README.read_text(encoding="utf-8")
+    assert settings.markdown_table() in text, (
+        "README.md's settings table is out of date: paste `python -m app config --markdown`"
+    )
+
+
+def test_every_setting_is_documented_and_has_an_environment_variable() -> None:
+    envs = set()
+    for f in settings.fields():
+        assert f.metadata["help"] and f.metadata["env"].isupper()
+        envs.add(f.metadata["env"])
+    assert len(envs) == len(settings.fields())
+    # The contract's names (API.md) are kept.
+    assert {"REDIS_URL", "MAX_QUEUE_SIZE", "WORKER_TIMEOUT"} <= envs
+
+
+def test_load_converts_and_prefers_the_flag() -> None:
+    loaded = settings.load(
+        {"queue_port": 9000, "model": None},
+        {"QUEUE_PORT": "7000", "MAX_QUEUE_SIZE": "5", "WHISPER_MODEL": "base"},
+    )
+    assert loaded.queue_port == 9000 and loaded.max_queue_size == 5 and loaded.model == "base"
+    assert dataclasses.is_dataclass(loaded)
