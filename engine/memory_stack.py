@@ -367,10 +367,11 @@ class StackHost:
         for name, stack in stacks.items():
             manager_cls.register(name, callable=_constant(stack))
         self._authkey = secrets.token_bytes(32)
-        self._server = manager_cls(address=None, authkey=self._authkey).get_server()
+        server: Any = manager_cls(address=None, authkey=self._authkey).get_server()
         self._stopping = threading.Event()
         # Server.serve_client loops until this is set.
-        self._server.stop_event = self._stopping
+        server.stop_event = self._stopping
+        self._server = server
         self._thread = threading.Thread(target=self._accept, name="stack-host", daemon=True)
 
     @property
