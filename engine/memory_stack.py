@@ -214,6 +214,7 @@ class MemoryStack:
         status: TaskStatus,
         result: dict[str, Any] | None = None,
         error: str | None = None,
+        error_code: int | None = None,
     ) -> Task:
         with self._cond:
             task = self._owned(task_id, lease)
@@ -222,6 +223,7 @@ class MemoryStack:
             task.completed_at = time.time()
             task.result = result
             task.error = error
+            task.error_code = error_code if error is not None else None
             task.lease = None
             if status == TaskStatus.COMPLETED:
                 task.progress = 1.0
@@ -259,12 +261,12 @@ class MemoryStack:
             if task.cancel_requested:
                 return self.finish(task_id, lease, TaskStatus.CANCELLED)
             if task.attempts >= max_attempts:
-                return self.finish(
-                    task_id,
-                    lease,
-                    TaskStatus.FAILED,
-                    error=f"{reason}; gave up after {task.attempts} attempts",
+                error = (
+                    reason
+                    if max_attempts <= 0
+                    else (f"{reason}; gave up after {task.attempts} attempts")
                 )
+                return self.finish(task_id, lease, TaskStatus.FAILED, error=error, error_code=500)
             return self.requeue(task_id, lease, f"{reason}; queued again")
 
     def cancel(self, task_id: str) -> Task:
@@ -314,6 +316,9 @@ class MemoryStack:
                 counts[task.status.value] += 1
             counts["queue_size"] = len(self._order)
             return counts
+
+    def health(self) -> dict[str, Any]:
+        return {"backend": self.backend, "redis_connected": False, "degraded": False}
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         with self._cond:

@@ -136,11 +136,18 @@ class TaskService:
         task = self.get(task_id)
         return task.to_public(self.position(task_id))
 
+    def positions(self) -> dict[str, int]:
+        """Every queued task's position, in one call."""
+        return self.stack.positions()
+
     def list(self, status: TaskStatus | None = None, limit: int = 100) -> list[Task]:
         return self.stack.list(status, limit)
 
     def counts(self) -> dict[str, int]:
         return self.stack.counts()
+
+    def backend(self) -> dict[str, Any]:
+        return self.stack.health()
 
     def engine_status(self) -> EngineStatus:
         if self.supervisor is None:

@@ -67,8 +67,12 @@ class TaskStack(Protocol):
         status: TaskStatus,
         result: dict[str, Any] | None = None,
         error: str | None = None,
+        error_code: int | None = None,
     ) -> Task:
-        """Move a processing task to a final state. Raises LeaseLost for a stale lease."""
+        """Move a processing task to a final state. Raises LeaseLost for a stale lease.
+
+        ``error_code`` is the HTTP status a failure maps to (400 for undecodable audio).
+        """
         ...
 
     def requeue(self, task_id: str, lease: str, reason: str) -> Task:
@@ -87,12 +91,20 @@ class TaskStack(Protocol):
 
     def position(self, task_id: str) -> int | None: ...
 
+    def positions(self) -> dict[str, int]:
+        """Every queued task's 1-based position, in one call."""
+        ...
+
     def list(self, status: TaskStatus | None = None, limit: int = 100) -> list[Task]:
         """Tasks newest first, optionally only those in ``status``."""
         ...
 
     def counts(self) -> dict[str, int]:
         """How many tasks are in each status, and ``queue_size``."""
+        ...
+
+    def health(self) -> dict[str, Any]:
+        """``backend``, ``redis_connected`` and ``degraded`` (working, but on a fallback)."""
         ...
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:

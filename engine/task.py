@@ -126,6 +126,7 @@ class Task:
     completed_at: float | None = None
     result: dict[str, Any] | None = None
     error: str | None = None
+    error_code: int | None = None  # the HTTP status the failure maps to (400: bad audio)
     duration: float | None = None
     attempts: int = 0
     worker: str | None = None

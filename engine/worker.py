@@ -98,7 +98,9 @@ class Worker:
         except LeaseLost:
             log.warning("Task %s was taken from this worker; its result is dropped", task.id)
         except StackscribeError as exc:
-            self.stack.finish(task.id, lease, TaskStatus.FAILED, error=str(exc))
+            self.stack.finish(
+                task.id, lease, TaskStatus.FAILED, error=str(exc), error_code=exc.status
+            )
             log.info("Task %s failed: %s", task.id, exc)
         except Exception as exc:
             # The task boundary: log the traceback, fail the task, keep serving.
@@ -108,6 +110,7 @@ class Worker:
                 lease,
                 TaskStatus.FAILED,
                 error=f"Transcription failed: {type(exc).__name__}: {exc}",
+                error_code=500,
             )
 
     @staticmethod

@@ -1,0 +1,78 @@
+"""``python -m app serve``: the queue and direct listeners over one engine, headless."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+from app.settings import Settings
+from server.config import ServerConfig, is_loopback
+
+log = logging.getLogger(__name__)
+
+
+def server_config(settings: Settings) -> ServerConfig:
+    return ServerConfig(
+        host=settings.host,
+        queue_port=settings.queue_port,
+        direct_port=settings.direct_port,
+        max_upload_bytes=settings.max_upload_mb * 1024 * 1024,
+        api_key=settings.api_key,
+        cors_origins=tuple(settings.cors_list),
+        uploads_dir=Path(settings.data_path) / "uploads",
+        model=settings.model,
+        public_settings=settings.public(),
+    )
+
+
+def check_exposure(settings: Settings) -> str | None:
+    """Refuse a non-loopback address without an API key; returns the reason."""
+    if not is_loopback(settings.host) and not settings.api_key:
+        return (
+            f"--host {settings.host} would expose the API beyond this machine: set an API key "
+            "with --api-key or API_KEY (clients send it as Authorization: Bearer <key>)"
+        )
+    return None
+
+
+def run(settings: Settings) -> int:
+    from app.runtime import Runtime
+    from server.runner import ServerRunner
+
+    refusal = check_exposure(settings)
+    if refusal:
+        print(f"stackscribe: {refusal}", file=sys.stderr)
+        return 2
+    runtime = Runtime(settings)
+    try:
+        runner = ServerRunner(runtime.service, server_config(settings), _uvicorn_level(settings))
+        try:
+            runner.bind()
+        except OSError as exc:
+            print(f"stackscribe: {exc}", file=sys.stderr)
+            return 2
+        _announce(settings, runner, runtime.backend)
+        runner.run_forever()
+    finally:
+        runtime.close(timeout=5)
+    log.info("Stopped")
+    return 0
+
+
+def _uvicorn_level(settings: Settings) -> str:
+    return "debug" if settings.log_level == "debug" else "warning"
+
+
+def _announce(settings: Settings, runner, backend: str) -> None:
+    log.info(
+        "Queue API:  %s  (WebSocket %s/ws/{task_id})",
+        runner.url("queue"),
+        runner.url("queue").replace("http", "ws", 1),
+    )
+    log.info("Direct API: %s  (OpenAI-compatible under /v1)", runner.url("direct"))
+    log.info("Stack: %s; model: %s; data: %s", backend, settings.model, settings.data_path)
+    if settings.api_key:
+        log.info("API key required: Authorization: Bearer <key> (WebSocket: ?token=<key>)")
+    if not is_loopback(settings.host):
+        log.warning("Listening on %s: reachable from other machines", settings.host)

@@ -1,0 +1,1 @@
+"""Benchmarks: Stackscribe measured side by side with raw faster-whisper in the same run."""

@@ -1,0 +1,33 @@
+"""``python -m bench [NAME...]``: run benchmarks, then rewrite bench/RESULTS.md.
+
+Names: engine.speed, engine.memory, engine.short (default: all). Results of earlier runs
+are kept in bench/out/*.json, so a partial run still renders the whole report.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+from bench.report import write
+
+ALL = {
+    "engine.speed": ("bench.engine", "speed"),
+    "engine.memory": ("bench.engine", "memory"),
+    "engine.short": ("bench.engine", "short_files"),
+}
+
+
+def main(argv: list[str]) -> None:
+    names = argv or list(ALL)
+    for name in names:
+        if name == "report":
+            continue
+        module, function = ALL[name]
+        print(f"== {name}", flush=True)
+        result = getattr(importlib.import_module(module), function)()
+        print(result, flush=True)
+    write()
+
+
+main(sys.argv[1:])

@@ -1,0 +1,46 @@
+"""The two FastAPI applications: the queue listener and the direct listener."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from server import errors, routes_common, routes_direct, routes_openai, routes_queue, websocket
+from server.context import ServerContext
+
+
+def _base(ctx: ServerContext, title: str, description: str) -> FastAPI:
+    app = FastAPI(title=title, description=description, version="0.1.0")
+    app.state.context = ctx
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=list(ctx.config.cors_origins),
+        allow_credentials=True,
+        allow_methods=["*"],
+        allow_headers=["*"],
+    )
+    errors.install(app)
+    return app
+
+
+def queue_app(ctx: ServerContext) -> FastAPI:
+    app = _base(
+        ctx, "Stackscribe queue API", "Tasks on a LIFO stack, progress over WebSocket (see API.md)."
+    )
+    app.include_router(routes_common.router("queue"))
+    app.include_router(routes_queue.router())
+    app.include_router(websocket.router(ctx.config.cors_origins))
+    app.include_router(routes_openai.router())
+    return app
+
+
+def direct_app(ctx: ServerContext) -> FastAPI:
+    app = _base(
+        ctx,
+        "Stackscribe direct API",
+        "Synchronous transcription and OpenAI-compatible routes (see API.md).",
+    )
+    app.include_router(routes_common.router("direct"))
+    app.include_router(routes_direct.router())
+    app.include_router(routes_openai.router())
+    return app

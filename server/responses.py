@@ -1,0 +1,41 @@
+"""Turning tasks and transcripts into HTTP responses."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timezone
+from typing import Any
+
+from fastapi.responses import JSONResponse, Response
+
+from engine import formats
+from engine.errors import Conflict, StackscribeError
+from engine.task import Task, TaskStatus
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat()
+
+
+def rendered(result: dict[str, Any], fmt: str) -> Response:
+    """The transcript in ``fmt``; JSON formats as JSON, the others as text."""
+    if fmt == "json":
+        return JSONResponse(result)
+    return Response(formats.render(result, fmt), media_type=formats.MEDIA_TYPES[fmt])
+
+
+class TaskFailed(StackscribeError):
+    """A direct transcription that ended in failure, with the status its cause maps to."""
+
+
+def raise_for(task: Task) -> None:
+    """Turn a task that did not complete into the error a direct caller receives."""
+    if task.status == TaskStatus.COMPLETED:
+        return
+    if task.status == TaskStatus.CANCELLED:
+        raise Conflict("The transcription was cancelled")
+    raise TaskFailed(task.error or "The transcription failed", status=task.error_code or 500)
+
+
+def uptime(started: float) -> float:
+    return round(time.time() - started, 1)

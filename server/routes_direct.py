@@ -1,0 +1,27 @@
+"""The direct listener: the transcript in the response, never behind queued work."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from server import direct
+from server.context import authorize, context
+from server.responses import raise_for, rendered
+from server.routes_queue import UPLOAD_DOC, accept_upload
+
+
+def router() -> APIRouter:
+    api = APIRouter(dependencies=[Depends(authorize)])
+
+    @api.post("/transcribe/", openapi_extra=UPLOAD_DOC, summary="Transcribe and answer")
+    @api.post("/transcribe", include_in_schema=False)
+    async def transcribe(request: Request) -> Response:
+        ctx = context(request)
+        upload, wanted = await accept_upload(request)
+        task = await direct.submit(ctx, upload, wanted.options)
+        done = await direct.wait(ctx, request, task)
+        raise_for(done)
+        return rendered(done.result or {}, wanted.response_format)
+
+    return api

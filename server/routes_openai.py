@@ -1,0 +1,145 @@
+"""OpenAI-compatible audio routes, so the official ``openai`` client works unchanged."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+
+from engine import formats
+from engine.errors import InvalidParameter
+from engine.result import Transcript
+from engine.task import TaskEvent, TranscribeOptions
+from server import direct, uploads
+from server.context import ServerContext, authorize, context
+from server.params import Params
+from server.responses import raise_for
+
+_FORMATS = ("json", "text", "srt", "verbose_json", "vtt")
+_GRANULARITIES = ("segment", "word")
+
+
+def _options(params: Params, task: str) -> tuple[TranscribeOptions, str, bool]:
+    fmt = params.text("response_format") or "json"
+    if fmt not in _FORMATS:
+        raise InvalidParameter(f"response_format must be one of {', '.join(_FORMATS)}")
+    granularities = params.all("timestamp_granularities[]") or params.all("timestamp_granularities")
+    unknown = [g for g in granularities if g not in _GRANULARITIES]
+    if unknown:
+        raise InvalidParameter(f"timestamp_granularities must be segment or word, not {unknown}")
+    temperature = params.number("temperature", float)
+    options = TranscribeOptions(
+        language=params.text("language") if task == "transcribe" else None,
+        task=task,
+        word_timestamps="word" in granularities,
+        initial_prompt=params.text("prompt") or None,
+        temperature=temperature or None,  # type: ignore[arg-type]
+    )
+    return options, fmt, params.flag("stream", False)
+
+
+def _body(result: dict[str, Any], fmt: str, words: bool) -> Response:
+    transcript = Transcript.from_dict(result)
+    if fmt == "json":
+        return JSONResponse(
+            {
+                "text": transcript.text,
+                "usage": {"type": "duration", "seconds": round(transcript.duration)},
+            }
+        )
+    if fmt == "verbose_json":
+        body = formats.verbose_json(transcript)
+        if not words:
+            body.pop("words")
+        return JSONResponse(body)
+    name = "text" if fmt == "text" else fmt
+    return Response(formats.render(transcript, name), media_type=formats.MEDIA_TYPES[name])
+
+
+def _sse(kind: str, **data: Any) -> str:
+    return f"data: {json.dumps({'type': kind, **data}, ensure_ascii=False)}\n\n"
+
+
+async def _stream(ctx: ServerContext, task_id: str) -> AsyncIterator[str]:
+    """Server-sent events: a delta per decoded segment, then the whole text."""
+    import asyncio
+
+    events: asyncio.Queue[TaskEvent] = asyncio.Queue()
+    stop = ctx.bridge.watch(task_id, events.put_nowait)
+    try:
+        task = ctx.service.get(task_id)
+        while not task.status.is_final:
+            event = await events.get()
+            if event.segment:
+                yield _sse("transcript.text.delta", delta=event.segment["text"])
+            if event.status.is_final:
+                break
+        task = ctx.service.get(task_id)
+        if task.result is not None:
+            yield _sse("transcript.text.done", text=Transcript.from_dict(task.result).text)
+        else:
+            yield _sse("error", error={"message": task.error or task.status.value})
+    finally:
+        stop()
+        if not ctx.service.get(task_id).status.is_final:
+            ctx.service.cancel(task_id)
+
+
+def _models(ctx: ServerContext) -> dict[str, Any]:
+    created = int(ctx.started)
+    names = ["whisper-1", ctx.config.model or "whisper"]
+    return {
+        "object": "list",
+        "data": [
+            {"id": name, "object": "model", "created": created, "owned_by": "stackscribe"}
+            for name in dict.fromkeys(names)
+        ],
+    }
+
+
+def router() -> APIRouter:
+    api = APIRouter(prefix="/v1", dependencies=[Depends(authorize)])
+
+    async def handle(request: Request, task: str) -> Response:
+        ctx = context(request)
+        ctx.service.check_engine()
+        upload = await uploads.receive(request, ctx.config.uploads_dir, ctx.config.max_upload_bytes)
+        try:
+            options, fmt, stream = _options(Params(upload.fields, request.query_params), task)
+            uploads.require_file(upload)
+        except Exception:
+            upload.discard()
+            raise
+        submitted = await direct.submit(ctx, upload, options)
+        if stream:
+            return StreamingResponse(_stream(ctx, submitted.id), media_type="text/event-stream")
+        done = await direct.wait(ctx, request, submitted)
+        raise_for(done)
+        return _body(done.result or {}, fmt, options.word_timestamps)
+
+    @api.post("/audio/transcriptions", summary="OpenAI: create a transcription")
+    async def transcriptions(request: Request) -> Response:
+        return await handle(request, "transcribe")
+
+    @api.post("/audio/translations", summary="OpenAI: translate speech to English")
+    async def translations(request: Request) -> Response:
+        return await handle(request, "translate")
+
+    @api.get("/models", summary="OpenAI: the models this server answers to")
+    async def models(request: Request) -> dict[str, Any]:
+        return _models(context(request))
+
+    @api.get("/models/{model_id}", summary="OpenAI: one model")
+    async def model(request: Request, model_id: str) -> dict[str, Any]:
+        return {
+            "id": model_id,
+            "object": "model",
+            "created": int(time.time()),
+            "owned_by": "stackscribe",
+        }
+
+    return api

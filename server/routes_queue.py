@@ -1,0 +1,170 @@
+"""The queue listener: tasks on the LIFO stack, their status, cancel, results."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
+
+from engine.errors import Conflict, InvalidParameter
+from engine.formats import check_format
+from engine.task import TaskStatus
+from server import uploads
+from server.context import authorize, context
+from server.params import Params, transcription
+from server.responses import now_iso, rendered, uptime
+
+UPLOAD_DOC = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {"type": "string", "format": "binary"},
+                        "language": {"type": "string"},
+                        "task": {"type": "string", "enum": ["transcribe", "translate"]},
+                        "priority": {"type": "integer"},
+                        "word_timestamps": {"type": "boolean"},
+                        "vad_filter": {"type": "boolean"},
+                        "initial_prompt": {"type": "string"},
+                        "response_format": {"type": "string"},
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+async def accept_upload(request: Request) -> tuple[uploads.Upload, Any]:
+    """Receive the file and its parameters; the file is removed again on any error."""
+    ctx = context(request)
+    ctx.service.check_engine()
+    upload = await uploads.receive(request, ctx.config.uploads_dir, ctx.config.max_upload_bytes)
+    try:
+        wanted = transcription(Params(upload.fields, request.query_params))
+        uploads.require_file(upload)
+    except Exception:
+        upload.discard()
+        raise
+    return upload, wanted
+
+
+async def submit(request: Request) -> dict[str, Any]:
+    ctx = context(request)
+    upload, wanted = await accept_upload(request)
+    task, position = await run_in_threadpool(
+        ctx.service.submit,
+        str(upload.path),
+        upload.filename,
+        wanted.options,
+        wanted.priority,
+        True,
+    )
+    return {
+        "task_id": task.id,
+        "status": task.status.value,
+        "message": f"Task queued at position {position}",
+        "queue_position": position,
+        "filename": task.filename,
+        "duration": task.duration,
+    }
+
+
+async def get_task(request: Request, task_id: str) -> dict[str, Any]:
+    return context(request).service.public(task_id)
+
+
+async def get_result(request: Request, task_id: str, response_format: str = "json") -> Response:
+    task = context(request).service.get(task_id)
+    fmt = check_format(response_format)
+    if task.status != TaskStatus.COMPLETED or task.result is None:
+        raise Conflict(f"Task {task_id} is {task.status.value}; it has no result yet")
+    return rendered(task.result, fmt)
+
+
+async def cancel(request: Request, task_id: str) -> dict[str, Any]:
+    task = context(request).service.cancel(task_id)
+    if task.status == TaskStatus.CANCELLED:
+        message = "Task cancelled"
+    else:
+        message = "Cancellation requested: the task stops at its next segment"
+    return {"message": message, "task_id": task_id, "status": task.status.value}
+
+
+async def list_tasks(
+    request: Request,
+    status: str | None = None,
+    limit: int = Query(50, ge=1, le=1000),
+    include_results: bool = False,
+) -> dict[str, Any]:
+    ctx = context(request)
+    try:
+        wanted = TaskStatus(status) if status else None
+    except ValueError:
+        choices = ", ".join(s.value for s in TaskStatus)
+        raise InvalidParameter(f"status must be one of {choices}, not {status!r}") from None
+    positions = ctx.service.positions()
+    tasks = []
+    for task in ctx.service.list(wanted, limit):
+        public = task.to_public(positions.get(task.id))
+        if not include_results:
+            public["result"] = None
+        tasks.append(public)
+    return {"tasks": tasks, "count": len(tasks)}
+
+
+async def queue_status(request: Request) -> dict[str, Any]:
+    ctx = context(request)
+    counts = ctx.service.counts()
+    backend = ctx.service.backend()
+    return {
+        "queue_size": counts["queue_size"],
+        "timestamp": now_iso(),
+        "processing_tasks": counts["processing"],
+        "queued_tasks": counts["queued"],
+        "completed_tasks": counts["completed"],
+        "failed_tasks": counts["failed"],
+        "cancelled_tasks": counts["cancelled"],
+        "total_tasks": sum(counts[s.value] for s in TaskStatus),
+        "uptime_seconds": uptime(ctx.started),
+        "backend": backend["backend"],
+        "redis_connected": backend["redis_connected"],
+    }
+
+
+def router() -> APIRouter:
+    api = APIRouter(dependencies=[Depends(authorize)])
+    api.add_api_route(
+        "/transcribe/",
+        submit,
+        methods=["POST"],
+        openapi_extra=UPLOAD_DOC,
+        summary="Queue a transcription",
+    )
+    api.add_api_route("/transcribe", submit, methods=["POST"], include_in_schema=False)
+    api.add_api_route(
+        "/task/{task_id}", get_task, methods=["GET"], summary="A task's status, progress and result"
+    )
+    api.add_api_route(
+        "/task/{task_id}/result",
+        get_result,
+        methods=["GET"],
+        summary="A completed task's transcript in any format",
+    )
+    api.add_api_route(
+        "/task/{task_id}", cancel, methods=["DELETE"], summary="Cancel a queued or running task"
+    )
+    api.add_api_route("/tasks", list_tasks, methods=["GET"], summary="Recent tasks, newest first")
+    api.add_api_route(
+        "/queue/status",
+        queue_status,
+        methods=["GET"],
+        summary="Counts by status, backend and uptime",
+    )
+    return api

@@ -1,0 +1,160 @@
+"""Serve both listeners from one event loop: in the foreground (``serve``) or a thread (GUI)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import socket
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import uvicorn
+
+from engine.service import TaskService
+from server import app as apps
+from server.config import ServerConfig
+from server.context import ServerContext
+from server.events import EventBridge
+
+log = logging.getLogger(__name__)
+
+
+class _Server(uvicorn.Server):
+    """A uvicorn server that leaves signals to the runner (two servers share one loop)."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+def _bind(host: str, port: int, what: str) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        return socket.create_server((host, port), family=family, reuse_port=False)
+    except OSError as exc:
+        raise OSError(
+            f"Cannot listen on {host}:{port} for the {what} API ({exc.strerror}); "
+            f"choose another port with --{what}-port"
+        ) from exc
+
+
+class ServerRunner:
+    """The queue and direct listeners over one task service."""
+
+    def __init__(self, service: TaskService, config: ServerConfig, log_level: str = "warning"):
+        self.service = service
+        self.config = config
+        self.log_level = log_level
+        self._sockets: dict[str, socket.socket] = {}
+        self._servers: list[_Server] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._started = threading.Event()
+        self._failure: BaseException | None = None
+
+    # -- addresses ---------------------------------------------------------------------
+
+    def bind(self) -> None:
+        """Open both sockets now, so a busy port is reported before anything starts."""
+        self.config.uploads_dir.mkdir(parents=True, exist_ok=True)
+        self._sockets["queue"] = _bind(self.config.host, self.config.queue_port, "queue")
+        try:
+            self._sockets["direct"] = _bind(self.config.host, self.config.direct_port, "direct")
+        except OSError:
+            self._sockets["queue"].close()
+            raise
+
+    def port(self, which: str) -> int:
+        return self._sockets[which].getsockname()[1]
+
+    def url(self, which: str) -> str:
+        host = self.config.host
+        host = f"[{host}]" if ":" in host else host
+        return f"http://{host}:{self.port(which)}"
+
+    # -- serving -----------------------------------------------------------------------
+
+    def _uvicorn(self, app: Any) -> _Server:
+        return _Server(
+            uvicorn.Config(
+                app,
+                log_level=self.log_level,
+                access_log=self.log_level == "debug",
+                lifespan="off",
+                timeout_graceful_shutdown=3,
+                ws_ping_interval=20,
+            )
+        )
+
+    async def serve(self) -> None:
+        if not self._sockets:
+            self.bind()
+        self._loop = asyncio.get_running_loop()
+        bridge = EventBridge(self.service, self._loop)
+        ports = {"queue_port": self.port("queue"), "direct_port": self.port("direct")}
+        config = self.config.__class__(**{**self.config.__dict__, **ports})
+        ctx = ServerContext(self.service, config, bridge)
+        self._servers = [self._uvicorn(apps.queue_app(ctx)), self._uvicorn(apps.direct_app(ctx))]
+        watcher = asyncio.ensure_future(self._announce())
+        try:
+            await asyncio.gather(
+                self._servers[0].serve(sockets=[self._sockets["queue"]]),
+                self._servers[1].serve(sockets=[self._sockets["direct"]]),
+            )
+        finally:
+            watcher.cancel()
+            bridge.close()
+
+    async def _announce(self) -> None:
+        while not all(s.started for s in self._servers):
+            await asyncio.sleep(0.01)
+        self._started.set()
+
+    def request_stop(self) -> None:
+        for server in self._servers:
+            server.should_exit = True
+
+    # -- in a thread (GUI, tests) ------------------------------------------------------
+
+    def start(self, timeout: float = 15.0) -> None:
+        self.bind()
+
+        def run() -> None:
+            try:
+                asyncio.run(self.serve())
+            except BaseException as exc:  # reported to the thread that called start()
+                self._failure = exc
+                self._started.set()
+
+        self._thread = threading.Thread(target=run, name="http-server", daemon=True)
+        self._thread.start()
+        if not self._started.wait(timeout) or self._failure is not None:
+            raise RuntimeError(f"The HTTP server did not start: {self._failure}")
+
+    def stop(self, timeout: float = 10.0) -> None:
+        if self._loop is not None and not self._loop.is_closed():
+            with contextlib.suppress(RuntimeError):
+                self._loop.call_soon_threadsafe(self.request_stop)
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    # -- in the foreground (python -m app serve) ---------------------------------------
+
+    def run_forever(self) -> None:
+        """Serve until SIGINT or SIGTERM, then stop accepting and let requests finish."""
+
+        async def main() -> None:
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                with contextlib.suppress(NotImplementedError):  # Windows: Ctrl-C still works
+                    loop.add_signal_handler(sig, self._on_signal, sig)
+            await self.serve()
+
+        asyncio.run(main())
+
+    def _on_signal(self, sig: int) -> None:
+        log.info("Received %s: stopping", signal.Signals(sig).name)
+        self.request_stop()

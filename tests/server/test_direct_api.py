@@ -1,0 +1,85 @@
+"""The direct listener: the answer in the response, never behind the queue."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+import httpx
+import pytest
+
+from engine.task import TaskStatus
+from tests.conftest import PHRASE
+from tests.server.conftest import upload
+
+
+@pytest.mark.parametrize(
+    ("fmt", "check"),
+    [
+        ("json", lambda r: r.json()["segments"][0]["words"][0]["text"] == " Ask"),
+        ("verbose_json", lambda r: r.json()["language"] == "english"),
+        ("text", lambda r: r.text.strip() == PHRASE),
+        ("srt", lambda r: r.text.startswith("1\n00:00:00,000 --> ")),
+        ("vtt", lambda r: r.text.startswith("WEBVTT")),
+        ("tsv", lambda r: r.text.splitlines()[0] == "start\tend\ttext"),
+    ],
+)
+def test_every_format(live, jfk: str, fmt: str, check) -> None:
+    with live.client("direct") as client:
+        response = upload(client, jfk, response_format=fmt)
+    assert response.status_code == 200, response.text
+    assert check(response)
+
+
+def test_query_parameters_work_like_form_fields(live, jfk: str) -> None:
+    with live.client("direct") as client, open(jfk, "rb") as fh:
+        response = client.post(
+            "/transcribe/?language=th&word_timestamps=false", files={"file": ("jfk.flac", fh)}
+        )
+    body = response.json()
+    assert body["language"] == "th" and body["segments"][0]["words"] == []
+
+
+def test_direct_never_waits_behind_the_queue(live, long_audio: str, jfk: str) -> None:
+    with live.client() as queue:
+        running = upload(queue, long_audio).json()["task_id"]
+        while queue.get(f"/task/{running}").json()["status"] != "processing":
+            time.sleep(0.02)
+        waiting = [upload(queue, long_audio).json()["task_id"] for _ in range(2)]
+        with live.client("direct") as direct:
+            answer = upload(direct, jfk)
+        assert answer.status_code == 200 and answer.json()["text"] == PHRASE
+        assert queue.get(f"/task/{running}").json()["status"] == "processing"
+        for task_id in [running, *waiting]:
+            queue.delete(f"/task/{task_id}")
+
+
+def test_a_client_that_leaves_cancels_its_transcription(live, long_audio: str) -> None:
+    direct = live.runtime.service.direct
+
+    def leave_early() -> None:
+        timeout = httpx.Timeout(60, read=1.5)
+        with live.client("direct", timeout=timeout) as client, pytest.raises(httpx.ReadTimeout):
+            upload(client, long_audio)
+
+    leaver = threading.Thread(target=leave_early)
+    leaver.start()
+    leaver.join(30)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        tasks = direct.list()
+        if tasks and tasks[0].status.is_final:
+            break
+        time.sleep(0.1)
+    assert tasks[0].status == TaskStatus.CANCELLED
+    assert tasks[0].progress < 1.0
+    assert list(live.uploads.iterdir()) == []
+
+
+def test_health_and_config_on_the_direct_listener(live) -> None:
+    with live.client("direct") as client:
+        assert client.get("/health").json()["status"] == "healthy"
+        config = client.get("/config").json()
+    assert config["service_type"] == "direct"
+    json.dumps(config)

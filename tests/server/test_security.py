@@ -1,0 +1,131 @@
+"""Safe defaults: loopback, API keys, CORS, origins; and a graceful stop."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+import websockets
+
+from tests.server.conftest import upload
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_api_key_guards_every_route_but_health(make_server, jfk: str) -> None:
+    live = make_server(api_key="s3cret")
+    with live.client() as client:
+        assert client.get("/health").status_code == 200
+        for path in ("/tasks", "/queue/status", "/config", "/task/x"):
+            refused = client.get(path)
+            assert refused.status_code == 401 and "Bearer" in refused.json()["detail"]
+        assert client.get("/tasks", headers={"Authorization": "Bearer wrong"}).status_code == 401
+        good = {"Authorization": "Bearer s3cret"}
+        assert client.get("/tasks", headers=good).status_code == 200
+        assert "s3cret" not in client.get("/config", headers=good).text
+        assert upload(client, jfk).status_code == 401
+        with open(jfk, "rb") as fh:
+            task_id = client.post("/transcribe/", headers=good, files={"file": fh}).json()[
+                "task_id"
+            ]
+
+    async def socket(url: str, **kwargs) -> str:
+        async with websockets.connect(url, **kwargs) as ws:
+            return await ws.recv()
+
+    base = f"{live.ws}/ws/{task_id}"
+    assert "task_update" in asyncio.run(socket(f"{base}?token=s3cret"))
+    assert "task_update" in asyncio.run(socket(base, additional_headers=good))
+    with pytest.raises(websockets.InvalidStatus):
+        asyncio.run(socket(base))
+
+
+def test_cors_allows_the_frontend_only(live) -> None:
+    with live.client() as client:
+        allowed = client.options(
+            "/tasks",
+            headers={"Origin": "http://localhost:3000", "Access-Control-Request-Method": "GET"},
+        )
+        assert allowed.headers["access-control-allow-origin"] == "http://localhost:3000"
+        denied = client.options(
+            "/tasks",
+            headers={"Origin": "http://evil.example", "Access-Control-Request-Method": "GET"},
+        )
+        assert "access-control-allow-origin" not in denied.headers
+        simple = client.get("/health", headers={"Origin": "http://127.0.0.1:3000"})
+        assert simple.headers["access-control-allow-origin"] == "http://127.0.0.1:3000"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _serve(tmp_path: Path, *args: str) -> subprocess.Popen:
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "REDIS_URL": ""}
+    return subprocess.Popen(
+        [sys.executable, "-m", "app", "serve", "--data-dir", str(tmp_path / "data"), *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_a_public_address_needs_a_key(tmp_path: Path, tiny_model: str) -> None:
+    proc = _serve(tmp_path, "--host", "0.0.0.0", "--model", tiny_model)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 2
+    assert "--api-key" in err and "Traceback" not in err
+
+
+def test_sigterm_stops_within_seconds_and_hands_back_the_task(
+    tmp_path: Path, tiny_model: str, long_audio: str
+) -> None:
+    queue_port, direct_port = _free_port(), _free_port()
+    proc = _serve(
+        tmp_path,
+        "--model",
+        tiny_model,
+        "--queue-port",
+        str(queue_port),
+        "--direct-port",
+        str(direct_port),
+        "--cpu-threads",
+        "1",
+    )
+    base = f"http://127.0.0.1:{queue_port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base}/health").json()["engine_alive"]:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        with httpx.Client(base_url=base, timeout=30) as client:
+            task_id = upload(client, long_audio).json()["task_id"]
+            while client.get(f"/task/{task_id}").json()["status"] != "processing":
+                time.sleep(0.05)
+        started = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=20)
+        assert time.monotonic() - started < 10
+        assert proc.returncode == 0, err
+        assert "handed back to the stack" in err
+        with pytest.raises(httpx.ConnectError):
+            httpx.get(f"{base}/health")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
