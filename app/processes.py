@@ -7,6 +7,8 @@ import signal
 from typing import Any
 
 from engine.memory_stack import StackAddress, connect
+from engine.redis_stack import RedisOptions
+from engine.stack import TaskStack
 from engine.worker import EngineConfig, serve
 
 
@@ -18,13 +20,17 @@ def engine_main(
     *,
     log_queue: Any,
     log_level: int,
+    redis: RedisOptions | None = None,
 ) -> None:
-    """The engine process: connect to the host's stacks and serve until told to stop."""
+    """The engine process: connect to the host's stacks (and Redis) and serve until told."""
     from app.logs import configure_child
 
     # Ctrl-C reaches the whole process group; the host decides when the engine stops.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     configure_child(log_queue, log_level)
-    stacks = {"queue": connect(address, "stack"), "direct": connect(address, "direct")}
+    queue: list[TaskStack] = [connect(address, "stack")]
+    if redis is not None:
+        queue.append(redis.open())  # after the local stack: what Redis could not take
+    lanes = {"queue": queue, "direct": [connect(address, "direct")]}
     logging.getLogger(__name__).debug("Engine %s connected to the host", config.engine_id)
-    serve(config, stacks, stop, messages.put)
+    serve(config, lanes, stop, messages.put)

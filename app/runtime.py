@@ -1,4 +1,9 @@
-"""Builds the running system from the settings: stacks, the engine and the task service."""
+"""Builds the running system from the settings: stacks, the engine and the task service.
+
+The stack is Redis when ``REDIS_URL`` answers at start (with a local journaled stack as its
+safety net), the in-memory stack otherwise. Long-running hosts (``serve``, ``gui``) journal
+the local stack in the data folder, so queued tasks and results survive a restart.
+"""
 
 from __future__ import annotations
 
@@ -6,17 +11,39 @@ import functools
 import logging
 import multiprocessing
 from collections.abc import Callable
+from pathlib import Path
 
 from app.logs import ForwardedLogs
 from app.processes import engine_main
 from app.settings import Settings
+from engine.journal import SqliteJournal
 from engine.memory_stack import MemoryStack, StackHost
+from engine.redis_stack import RedisOptions, reachable
+from engine.resilient_stack import ResilientStack
 from engine.service import TaskService
+from engine.stack import TaskStack
 from engine.supervisor import EngineStatus, EngineSupervisor
 from engine.transcriber import DecodeSettings
 from engine.worker import EngineConfig
 
 log = logging.getLogger(__name__)
+
+
+def redis_options(settings: Settings) -> RedisOptions | None:
+    """The Redis stack to use, or None when REDIS_URL is empty or does not answer."""
+    if not settings.redis_url:
+        return None
+    if not reachable(settings.redis_url):
+        log.info("Redis at %s does not answer: using the in-memory stack", settings.redis_url)
+        return None
+    return RedisOptions(
+        url=settings.redis_url,
+        prefix=settings.redis_prefix,
+        max_size=settings.max_queue_size,
+        result_ttl=settings.result_ttl,
+        lease_seconds=settings.lease_seconds,
+        max_attempts=settings.max_attempts,
+    )
 
 
 class Runtime:
@@ -27,13 +54,22 @@ class Runtime:
         settings: Settings,
         *,
         on_engine_change: Callable[[EngineStatus], None] | None = None,
+        durable: bool = False,
+        redis: RedisOptions | None = None,
     ) -> None:
         self.settings = settings
-        self.stack = MemoryStack(max_size=settings.max_queue_size)
+        journal = SqliteJournal(settings.data_path / "tasks.sqlite3") if durable else None
+        self.local = MemoryStack(max_size=settings.max_queue_size, journal=journal)
         self.direct = MemoryStack()
+        self.redis = redis
+        self.stack: TaskStack = self.local
+        if redis is not None:
+            primary = redis.open()
+            primary.start_reaper()
+            self.stack = ResilientStack(primary, self.local)
         self.backend = self.stack.backend
         self._logs = ForwardedLogs(multiprocessing.get_context("spawn"))
-        self._host = StackHost({"stack": self.stack, "direct": self.direct})
+        self._host = StackHost({"stack": self.local, "direct": self.direct})
         address = self._host.start()
         self._logs.start()
         self.supervisor = EngineSupervisor(
@@ -44,10 +80,12 @@ class Runtime:
                 engine_main,
                 log_queue=self._logs.queue,
                 log_level=logging.getLogger().getEffectiveLevel(),
+                redis=redis,
             ),
             address=address,
             stacks={"queue": self.stack, "direct": self.direct},
             worker_timeout=settings.worker_timeout,
+            max_attempts=settings.max_attempts,
             on_change=on_engine_change,
         )
         self.service = TaskService(self.stack, self.direct, self.supervisor)
@@ -69,6 +107,8 @@ class Runtime:
                 beam_size=s.beam_size,
                 batched_min_seconds=s.batched_min_seconds,
             ),
+            work_dir=str(Path(s.data_path) / "work" / engine_id),
+            lease_seconds=s.lease_seconds,
         )
 
     def close(self, timeout: float = 5.0) -> None:
@@ -76,6 +116,8 @@ class Runtime:
         self.service.fail_direct("shutting down")
         self.service.close()
         self._host.stop()
-        self.stack.close()
+        if self.stack is not self.local:
+            self.stack.close()
+        self.local.close()
         self.direct.close()
         self._logs.stop()

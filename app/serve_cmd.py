@@ -44,7 +44,10 @@ def run(settings: Settings) -> int:
     if refusal:
         print(f"stackscribe: {refusal}", file=sys.stderr)
         return 2
-    runtime = Runtime(settings)
+    from app.runtime import redis_options
+
+    runtime = Runtime(settings, durable=True, redis=redis_options(settings))
+    remove_orphan_uploads(server_config(settings).uploads_dir, runtime)
     try:
         runner = ServerRunner(runtime.service, server_config(settings), _uvicorn_level(settings))
         try:
@@ -58,6 +61,20 @@ def run(settings: Settings) -> int:
         runtime.close(timeout=5)
     log.info("Stopped")
     return 0
+
+
+def remove_orphan_uploads(folder: Path, runtime) -> None:
+    """Delete uploads left by tasks that ended while the app was down (or crashed)."""
+    if not folder.is_dir():
+        return
+    wanted = {t.source for t in runtime.local.list(limit=1_000_000) if not t.status.is_final}
+    removed = 0
+    for path in folder.iterdir():
+        if str(path) not in wanted and path.is_file():
+            path.unlink(missing_ok=True)
+            removed += 1
+    if removed:
+        log.info("Removed %d upload(s) no task needs any more", removed)
 
 
 def _uvicorn_level(settings: Settings) -> str:

@@ -120,6 +120,31 @@ class Settings:
         modes=SHARED_STACK,
         metavar="URL",
     )
+    redis_prefix: str = setting(
+        "stackscribe:",
+        "Prefix of every Redis key, so several deployments can share a server",
+        env="REDIS_PREFIX",
+        modes=SHARED_STACK,
+    )
+    lease_seconds: float = setting(
+        10.0,
+        "An engine that stops sending heartbeats for this long loses its task, which "
+        "runs again elsewhere (Redis)",
+        env="LEASE_SECONDS",
+        modes=SHARED_STACK,
+    )
+    max_attempts: int = setting(
+        3,
+        "Times a task is started before it fails because its engines kept dying",
+        env="MAX_ATTEMPTS",
+        modes=SHARED_STACK,
+    )
+    result_ttl: int = setting(
+        604800,
+        "Seconds finished tasks and their results are kept in Redis (default 7 days)",
+        env="RESULT_TTL",
+        modes=SHARED_STACK,
+    )
     host: str = setting(
         "127.0.0.1",
         "Address both listeners bind; anything but loopback requires --api-key",

@@ -90,3 +90,7 @@ class EngineStopping(StackscribeError):
     """Raised inside the engine to hand a running task back to the stack on shutdown."""
 
     status = 503
+
+
+class StackUnavailable(Unavailable):
+    """The shared stack (Redis) cannot be reached right now."""

@@ -8,6 +8,7 @@ so no broker is needed. Listeners subscribed in the host are called on every cha
 from __future__ import annotations
 
 import bisect
+import builtins
 import dataclasses
 import logging
 import os
@@ -309,6 +310,14 @@ class MemoryStack:
             tasks.sort(key=lambda t: (t.created_at, t.seq), reverse=True)
             return [dataclasses.replace(t) for t in tasks[: max(0, limit)]]
 
+    def processing(self) -> builtins.list[Task]:
+        with self._cond:
+            return [
+                dataclasses.replace(t)
+                for t in self._tasks.values()
+                if t.status == TaskStatus.PROCESSING
+            ]
+
     def counts(self) -> dict[str, int]:
         with self._cond:
             counts = {status.value: 0 for status in TaskStatus}
@@ -319,6 +328,27 @@ class MemoryStack:
 
     def health(self) -> dict[str, Any]:
         return {"backend": self.backend, "redis_connected": False, "degraded": False}
+
+    def heartbeat(self, held: dict[str, str]) -> int:
+        """Leases here never expire (the supervisor sees a dead engine); count those held."""
+        with self._cond:
+            return sum(
+                1
+                for task_id, lease in held.items()
+                if (t := self._tasks.get(task_id)) is not None and t.lease == lease
+            )
+
+    def hand_over(self, task_id: str) -> Task | None:
+        """Remove a queued task without ending it (it moves to another stack)."""
+        with self._cond:
+            task = self._tasks.get(task_id)
+            if task is None or task.status != TaskStatus.QUEUED:
+                return None
+            self._unqueue(task)
+            del self._tasks[task_id]
+            self._journal.delete(task_id)
+            self._queue_changed()
+            return dataclasses.replace(task)
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         with self._cond:

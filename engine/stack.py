@@ -7,6 +7,7 @@ machines. Code above the engine talks to either through this protocol only.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
@@ -99,8 +100,16 @@ class TaskStack(Protocol):
         """Tasks newest first, optionally only those in ``status``."""
         ...
 
+    def processing(self) -> builtins.list[Task]:
+        """The tasks running now, on any engine."""
+        ...
+
     def counts(self) -> dict[str, int]:
         """How many tasks are in each status, and ``queue_size``."""
+        ...
+
+    def heartbeat(self, held: dict[str, str]) -> int:
+        """Extend the leases of ``held`` (task id -> lease); returns how many are still ours."""
         ...
 
     def health(self) -> dict[str, Any]:

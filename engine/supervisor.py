@@ -19,11 +19,10 @@ from enum import Enum
 from typing import Any
 
 from engine import model_store
-from engine.errors import ModelUnavailable
+from engine.errors import ModelUnavailable, StackUnavailable
 from engine.memory_stack import StackAddress
 from engine.model_store import DownloadCancelled
 from engine.stack import TaskStack
-from engine.task import TaskStatus
 from engine.worker import EngineConfig
 
 log = logging.getLogger(__name__)
@@ -234,9 +233,12 @@ class EngineSupervisor:
         prefix = f"{self.engine_id}/"
         held = []
         for stack in self.stacks.values():
-            for task in stack.list(TaskStatus.PROCESSING, limit=10_000):
-                if (task.worker or "").startswith(prefix):
-                    held.append((stack, task))
+            try:
+                running = stack.processing()
+            except StackUnavailable as exc:
+                log.debug("Cannot see the tasks of %s: %s", stack.backend, exc)
+                continue
+            held += [(stack, task) for task in running if (task.worker or "").startswith(prefix)]
         return held
 
     def _watchdog(self) -> set[str]:
@@ -262,6 +264,10 @@ class EngineSupervisor:
 
     def _recover(self, reason: str) -> None:
         for stack, task in self._held():
-            released = stack.release_lost(task.id, reason, self.max_attempts)
+            try:
+                released = stack.release_lost(task.id, reason, self.max_attempts)
+            except StackUnavailable as exc:  # its lease will run out instead
+                log.warning("Task %s not released now: %s", task.id, exc)
+                continue
             if released is not None:
                 log.warning("Task %s: %s -> %s", task.id, reason, released.status.value)

@@ -134,6 +134,8 @@ class Task:
     cancel_requested: bool = False
     owns_source: bool = False
     seq: int = 0
+    # Where engines on other machines find the audio (the Redis key of its chunks).
+    blob: str | None = None
 
     def to_public(self, queue_position: int | None = None) -> dict[str, Any]:
         """The shape of ``GET /task/{id}`` in API.md."""

@@ -68,7 +68,8 @@ async def submit(request: Request) -> dict[str, Any]:
     )
     return {
         "task_id": task.id,
-        "status": task.status.value,
+        # As accepted; an idle engine may already have taken it (GET /task tells).
+        "status": "queued",
         "message": f"Task queued at position {position}",
         "queue_position": position,
         "filename": task.filename,

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from tests.support import audio_files, tiny_whisper
+from tests.support.redis_server import RedisServer
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Nothing in the suite may reach the network: the hub answers "offline" at once.
@@ -74,8 +75,10 @@ def make_runtime(make_settings: Callable[..., object]) -> Iterator[Callable[...,
 
     started: list[Runtime] = []
 
-    def make(wait: bool = True, **overrides: object) -> Runtime:
-        runtime = Runtime(make_settings(**overrides))  # type: ignore[arg-type]
+    def make(
+        wait: bool = True, durable: bool = False, redis: object = None, **overrides: object
+    ) -> Runtime:
+        runtime = Runtime(make_settings(**overrides), durable=durable, redis=redis)  # type: ignore[arg-type]
         started.append(runtime)
         if wait:
             status = runtime.supervisor.wait_settled(timeout=60)
@@ -95,3 +98,18 @@ def silence_then_tone(tmp_path: Path) -> Callable[..., str]:
         return str(audio_files.write_wav(tmp_path / name, samples))
 
     return make
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """One real redis-server per test process; tests keep apart by key prefix."""
+    server = RedisServer(tmp_path_factory.mktemp("redis")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_prefix() -> str:
+    import uuid
+
+    return f"test-{uuid.uuid4().hex[:8]}:"

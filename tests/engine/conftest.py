@@ -7,13 +7,20 @@ import pytest
 from engine.memory_stack import MemoryStack
 
 
-@pytest.fixture(params=["memory"])
+@pytest.fixture(params=["memory", "redis"])
 def stack_factory(request: pytest.FixtureRequest) -> Iterator[Callable[..., object]]:
-    """Builds stacks of one backend; the Redis backend joins the parameters later."""
+    """Builds stacks of one backend: every stack test runs against both."""
     made: list = []
 
     def make(**kwargs: object) -> object:
-        stack = MemoryStack(**kwargs)  # type: ignore[arg-type]
+        if request.param == "memory":
+            stack = MemoryStack(**kwargs)  # type: ignore[arg-type]
+        else:
+            from engine.redis_stack import RedisStack
+
+            server = request.getfixturevalue("redis_server")
+            prefix = request.getfixturevalue("redis_prefix")
+            stack = RedisStack(server.url, prefix=prefix, **kwargs)  # type: ignore[arg-type]
         made.append(stack)
         return stack
 

@@ -6,6 +6,7 @@ The same tests run against every backend (``stack`` is parametrised in conftest)
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
@@ -13,9 +14,12 @@ from engine.errors import Conflict, LeaseLost, NotFound, QueueFull
 from engine.stack import QueueChanged
 from engine.task import Task, TaskEvent, TaskStatus
 
+# The stack never decodes the audio, but the Redis backend copies the bytes: any file will do.
+AUDIO = __file__
+
 
 def push(stack, name: str, priority: int = 0) -> Task:
-    task = Task(filename=name, source=f"/audio/{name}", priority=priority)
+    task = Task(filename=name, source=AUDIO, priority=priority)
     stack.push(task)
     return task
 
@@ -38,11 +42,11 @@ def test_higher_priority_first(stack) -> None:
 
 
 def test_push_returns_the_position_and_older_tasks_move_back(stack) -> None:
-    first = Task(filename="first", source="/a")
+    first = Task(filename="first", source=AUDIO)
     assert stack.push(first) == 1
-    assert stack.push(Task(filename="second", source="/b")) == 1
+    assert stack.push(Task(filename="second", source=AUDIO)) == 1
     assert stack.position(first.id) == 2
-    assert stack.push(Task(filename="urgent-low", source="/c", priority=-1)) == 3
+    assert stack.push(Task(filename="urgent-low", source=AUDIO, priority=-1)) == 3
 
 
 def test_claim_marks_processing_with_a_lease_and_no_position(stack) -> None:
@@ -170,9 +174,17 @@ def test_every_change_is_published(stack) -> None:
     running = stack.claim("w", 0.1)
     stack.report(running.id, running.lease, 0.5, "half", segment={"text": "hi"})
     stack.finish(running.id, running.lease, TaskStatus.COMPLETED, result={"text": "hi"})
+
+    def updates() -> list[TaskEvent]:
+        return [e for e in events if isinstance(e, TaskEvent) and e.task_id == task.id]
+
+    deadline = time.monotonic() + 5  # Redis delivers events from its own thread
+    while len(updates()) < 4 and time.monotonic() < deadline:
+        time.sleep(0.01)
     unsubscribe()
     push(stack, "after")
-    updates = [e for e in events if isinstance(e, TaskEvent) and e.task_id == task.id]
+    time.sleep(0.1)
+    updates = updates()
     assert [e.status for e in updates] == [
         TaskStatus.QUEUED,
         TaskStatus.PROCESSING,

@@ -1,0 +1,109 @@
+"""Many engines on one Redis stack: crashes, hangs, races, and Redis itself going away."""
+
+from __future__ import annotations
+
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+from engine.redis_stack import RedisStack
+from engine.task import Task, TaskStatus
+from tests.conftest import PHRASE
+from tests.support.workers import start_worker
+
+pytestmark = [pytest.mark.redis, pytest.mark.timeout(240)]
+
+
+@pytest.fixture
+def client(redis_server, redis_prefix: str):
+    stack = RedisStack(redis_server.url, prefix=redis_prefix, lease_seconds=2)
+    stack.start_reaper(0.5)
+    yield stack
+    stack.close()
+
+
+def wait(stack: RedisStack, task_id: str, done, timeout: float = 120) -> Task:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        task = stack.get(task_id)
+        if task is not None and done(task):
+            return task
+        time.sleep(0.05)
+    raise AssertionError(f"task {task_id}: {stack.get(task_id)}")
+
+
+def started(task: Task) -> bool:
+    return task.status == TaskStatus.PROCESSING and task.progress > 0
+
+
+def final(task: Task) -> bool:
+    return task.status.is_final
+
+
+def test_a_killed_engine_s_task_is_finished_by_the_other(
+    client, redis_server, redis_prefix, tiny_model: str, long_audio: str, tmp_path: Path
+) -> None:
+    a, a_id = start_worker(redis_server.url, redis_prefix, tiny_model, tmp_path / "a")
+    b, b_id = start_worker(redis_server.url, redis_prefix, tiny_model, tmp_path / "b")
+    try:
+        task = Task(filename="hour.flac", source=long_audio)
+        client.push(task)
+        holder = wait(client, task.id, started).worker
+        doomed, survivor = (a, b_id) if holder.startswith(a_id) else (b, a_id)
+        doomed.kill()  # SIGKILL to the worker and its engine: nothing gets to clean up
+        done = wait(client, task.id, final)
+        assert done.status == TaskStatus.COMPLETED
+        assert done.worker.startswith(survivor) and done.attempts == 2
+        assert done.result["text"].startswith(PHRASE)
+    finally:
+        a.kill()
+        b.kill()
+
+
+def test_a_stopped_engine_past_its_lease_cannot_commit(
+    client, redis_server, redis_prefix, tiny_model: str, long_audio: str, tmp_path: Path
+) -> None:
+    a, a_id = start_worker(redis_server.url, redis_prefix, tiny_model, tmp_path / "a")
+    b, b_id = start_worker(redis_server.url, redis_prefix, tiny_model, tmp_path / "b")
+    try:
+        task = Task(filename="hour.flac", source=long_audio)
+        client.push(task)
+        holder = wait(client, task.id, started).worker
+        frozen, other = (a, b_id) if holder.startswith(a_id) else (b, a_id)
+        frozen.signal_group(signal.SIGSTOP)
+        done = wait(client, task.id, final)
+        frozen.signal_group(signal.SIGCONT)
+        assert done.status == TaskStatus.COMPLETED and done.worker.startswith(other)
+        frozen.wait_for(r"was taken from this worker", timeout=30)
+        time.sleep(1)
+        again = client.get(task.id)
+        assert again.worker == done.worker and again.completed_at == done.completed_at
+    finally:
+        a.kill()
+        b.kill()
+
+
+def test_concurrent_claims_run_each_task_once(
+    client, redis_server, redis_prefix, tiny_model: str, shared_audio: Path, tmp_path: Path
+) -> None:
+    workers = [
+        start_worker(redis_server.url, redis_prefix, tiny_model, tmp_path / str(i))
+        for i in range(2)
+    ]
+    try:
+        tasks = [
+            Task(filename=f"{i}.mp3", source=str(shared_audio / "hotwords.mp3")) for i in range(30)
+        ]
+        for task in tasks:
+            client.push(task)
+        done = [wait(client, t.id, final) for t in tasks]
+        assert all(t.status == TaskStatus.COMPLETED and t.attempts == 1 for t in done)
+        engines = {t.worker.split("/")[0] for t in done}
+        assert engines == {engine_id for _, engine_id in workers}  # both took part
+        for worker, _ in workers:
+            assert "taken from this worker" not in worker.log
+    finally:
+        for worker, _ in workers:
+            worker.kill()
