@@ -15,6 +15,11 @@ ALL = {
     "engine.speed": ("bench.engine", "speed"),
     "engine.memory": ("bench.engine", "memory"),
     "engine.short": ("bench.engine", "short_files"),
+    "server.direct": ("bench.server", "direct"),
+    "server.uploads": ("bench.server", "uploads"),
+    "server.websocket": ("bench.server", "websocket"),
+    "cluster.ops": ("bench.cluster", "operations"),
+    "cluster.recovery": ("bench.cluster", "recovery"),
 }
 
 

@@ -95,10 +95,88 @@ def _engine(
     return lines
 
 
+def _server(
+    direct: dict[str, Any] | None, uploads: dict[str, Any] | None, sockets: dict[str, Any] | None
+) -> list[str]:
+    lines = ["## Server (issue 3)", ""]
+    if direct:
+        lines += [
+            f"### Direct requests ({direct['recorded']})",
+            "",
+            f"jfk.flac (11 s) through `POST /transcribe/` on the direct listener against raw "
+            f"`WhisperModel.transcribe` on the same file and model, same options (no VAD, no "
+            f"word timestamps), {20} runs each: median {_f(direct['ours_median_ms'], 0)} ms "
+            f"against {_f(direct['raw_median_ms'], 0)} ms, **{_f(direct['overhead_median_ms'], 1)}"
+            f" ms added** at the median (target ≤ 25 ms).",
+            "",
+            f"While a 10-minute task runs on the queue, the slowest of 5 direct requests on "
+            f"jfk.flac took **{_f(direct['under_queue_load_max_s'])} s** (target ≤ 2 s): queued "
+            "work pauses at its next segment while a direct request runs.",
+            "",
+        ]
+    if uploads:
+        lines += [
+            f"### Uploads ({uploads['recorded']})",
+            "",
+            f"{uploads['uploads']} uploads of hotwords.mp3 (65 KB) to the queue listener, 16 at a "
+            f"time from a client in another process, while the engine works on an hour-long "
+            f"task: **{_f(uploads['per_second'], 0)} per second** (target ≥ 200), "
+            f"{uploads['failures']} failures.",
+            "",
+        ]
+    if sockets:
+        lines += [
+            f"### WebSocket fan-out ({sockets['recorded']})",
+            "",
+            f"{sockets['subscribers']} subscribers on one task, {sockets['frames_each']} "
+            f"progress events each ({sockets['delivered']} frames), latency from the event "
+            f"reaching the stack to each client: p50 {_f(sockets['p50_ms'], 1)} ms, "
+            f"**p99 {_f(sockets['p99_ms'], 1)} ms** (target < 100 ms), max "
+            f"{_f(sockets['max_ms'], 1)} ms.",
+            "",
+        ]
+    return lines
+
+
+def _cluster(ops: dict[str, Any] | None, recovery: dict[str, Any] | None) -> list[str]:
+    lines = ["## Stack backends (issue 4)", ""]
+    if ops:
+        lines += [
+            f"### Operations per second ({ops['recorded']})",
+            "",
+            "2000 tasks each (1 KB of audio with every Redis push), one client thread.",
+            "",
+            "| backend | push | claim | commit |",
+            "| --- | ---: | ---: | ---: |",
+        ]
+        for name, rates in ops.items():
+            if name == "recorded":
+                continue
+            lines.append(
+                f"| {name.replace('_', ' ')} | {_f(rates['push_per_s'], 0)} | "
+                f"{_f(rates['claim_per_s'], 0)} | {_f(rates['commit_per_s'], 0)} |"
+            )
+        lines.append("")
+    if recovery:
+        runs = ", ".join(_f(t, 1) for t in recovery["runs_s"])
+        lines += [
+            f"### An engine's death ({recovery['recorded']})",
+            "",
+            f"Two workers on one Redis, `LEASE_SECONDS={recovery['lease_seconds']:.0f}` (the "
+            f"default); the one holding an hour-long task is SIGKILLed with its engine. Time "
+            f"until the task is queued again and taken by the other: {runs} s — **at most "
+            f"{_f(recovery['max_s'], 1)} s** (target < 15 s).",
+            "",
+        ]
+    return lines
+
+
 def write() -> Path:
     notes = ROOT / "bench" / "NOTES.md"
     body = [HEADER]
     body += _engine(load("engine_speed"), load("engine_memory"), load("engine_short"))
+    body += _server(load("server_direct"), load("server_uploads"), load("server_websocket"))
+    body += _cluster(load("cluster_ops"), load("cluster_recovery"))
     if notes.exists():
         body += [notes.read_text()]
     target = ROOT / "bench" / "RESULTS.md"

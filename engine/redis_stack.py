@@ -188,11 +188,19 @@ class RedisStack:
     # -- audio -------------------------------------------------------------------------
 
     def _store_audio(self, task: Task) -> str:
+        """Copy the audio into Redis in chunks, a few round trips however large it is."""
         key = self._key("audio", task.id)
-        self.client.delete(key)
+        pipe = self.client.pipeline(transaction=False)
+        pipe.delete(key)
+        pending = 0
         with open(task.source, "rb") as fh:
             while chunk := fh.read(CHUNK):
-                self.client.rpush(key, chunk)
+                pipe.rpush(key, chunk)
+                pending += len(chunk)
+                if pending >= 4 * CHUNK:
+                    pipe.execute()
+                    pending = 0
+        pipe.execute()
         return key
 
     @contextlib.contextmanager

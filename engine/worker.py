@@ -60,8 +60,40 @@ def _clock(seconds: float) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
+class DirectFirst:
+    """Lets direct requests run alone: queued work pauses at its next segment meanwhile.
+
+    Both lanes share the CPU (or GPU); a person waiting on a direct request should not wait
+    for a long file in the background to share it.
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._active = 0
+
+    @contextlib.contextmanager
+    def direct(self) -> Iterator[None]:
+        with self._cond:
+            self._active += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._active -= 1
+                self._cond.notify_all()
+
+    def yield_to_direct(self, stop: threading.Event) -> None:
+        with self._cond:
+            while self._active and not stop.is_set():
+                self._cond.wait(0.5)
+
+
 class Worker:
-    """Claims tasks from its stacks, in order, and runs them one at a time until ``stop``."""
+    """Claims tasks from its stacks, in order, and runs them one at a time until ``stop``.
+
+    A worker with ``priority`` holds the :class:`DirectFirst` gate while it works; one with
+    ``yields`` waits at each segment while the gate is held.
+    """
 
     def __init__(
         self,
@@ -71,7 +103,11 @@ class Worker:
         timeout: float,
         stop: threading.Event,
         work_dir: str = "",
+        gate: DirectFirst | None = None,
+        priority: bool = False,
     ) -> None:
+        self.gate = gate
+        self.priority = priority
         self.stacks = stacks
         self.transcriber = transcriber
         self.worker_id = worker_id
@@ -120,7 +156,8 @@ class Worker:
     ) -> tuple[Any, ...] | None:
         """The task's outcome as arguments for ``finish`` (None: nothing to commit)."""
         try:
-            with self._audio(stack, task) as path:
+            hold = self.gate.direct() if self.gate and self.priority else contextlib.nullcontext()
+            with hold, self._audio(stack, task) as path:
                 transcript = self.transcriber.transcribe(
                     path, task.options, self._reporter(stack, task, lease)
                 )
@@ -202,6 +239,8 @@ class Worker:
         duration = task.duration or 0.0
 
         def report(progress: float, segment: Segment | None) -> None:
+            if self.gate is not None and not self.priority:
+                self.gate.yield_to_direct(self.stop)
             if self.stop.is_set():
                 raise EngineStopping("engine stopping")
             if task.id in self.lost:

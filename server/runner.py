@@ -30,6 +30,20 @@ class _Server(uvicorn.Server):
         yield
 
 
+def _loop_factory() -> Any:
+    """uvloop where it is installed (not on Windows): it serves about twice the requests."""
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    return uvloop.new_event_loop
+
+
+def _run(coroutine: Any) -> None:
+    with asyncio.Runner(loop_factory=_loop_factory()) as runner:
+        runner.run(coroutine)
+
+
 def _bind(host: str, port: int, what: str) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     try:
@@ -124,7 +138,7 @@ class ServerRunner:
 
         def run() -> None:
             try:
-                asyncio.run(self.serve())
+                _run(self.serve())
             except BaseException as exc:  # reported to the thread that called start()
                 self._failure = exc
                 self._started.set()
@@ -153,7 +167,7 @@ class ServerRunner:
                     loop.add_signal_handler(sig, self._on_signal, sig)
             await self.serve()
 
-        asyncio.run(main())
+        _run(main())
 
     def _on_signal(self, sig: int) -> None:
         log.info("Received %s: stopping", signal.Signals(sig).name)

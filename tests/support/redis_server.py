@@ -20,12 +20,15 @@ def free_port() -> int:
 class RedisServer:
     """Start, kill and restart a redis-server (AOF on: what the README tells users to run)."""
 
-    def __init__(self, folder: Path, port: int | None = None, aof: bool = True) -> None:
+    def __init__(
+        self, folder: Path, port: int | None = None, aof: bool = True, fsync: str = "always"
+    ) -> None:
         if shutil.which("redis-server") is None:
             raise RuntimeError("redis-server is not installed: run scripts/bootstrap.sh")
         self.folder = folder
         self.port = port or free_port()
         self.aof = aof
+        self.fsync = fsync
         self.proc: subprocess.Popen | None = None
 
     @property
@@ -48,7 +51,7 @@ class RedisServer:
             "noeviction",
         ]
         if self.aof:
-            args += ["--appendonly", "yes", "--appendfsync", "always"]
+            args += ["--appendonly", "yes", "--appendfsync", self.fsync]
         self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         client = redis.Redis(port=self.port, socket_connect_timeout=0.2)
         deadline = time.monotonic() + 10
