@@ -30,12 +30,20 @@ log = logging.getLogger(__name__)
 
 
 def redis_options(settings: Settings) -> RedisOptions | None:
-    """The Redis stack to use, or None when REDIS_URL is empty or does not answer."""
+    """The Redis stack to use, or None for the in-memory stack.
+
+    An empty REDIS_URL, or the default one when nothing answers there (a desktop with no
+    Redis), means the in-memory stack. A URL set on purpose that does not answer yet means
+    Redis all the same: tasks are accepted locally until it does.
+    """
     if not settings.redis_url:
         return None
     if not reachable(settings.redis_url):
-        log.info("Redis at %s does not answer: using the in-memory stack", settings.redis_url)
-        return None
+        if settings.redis_url == Settings().redis_url:
+            log.info("No Redis at %s: using the in-memory stack", settings.redis_url)
+            return None
+        log.warning("Redis at %s does not answer yet: tasks wait locally until it does",
+                    settings.redis_url)
     return RedisOptions(
         url=settings.redis_url,
         prefix=settings.redis_prefix,

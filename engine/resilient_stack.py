@@ -33,7 +33,11 @@ class ResilientStack:
         self.local = local
         self.check_every = check_every
         self._up = threading.Event()
-        self._up.set()
+        try:
+            primary.client.ping()
+            self._up.set()
+        except Exception as exc:  # not reachable at start: begin degraded, the monitor retries
+            log.warning("Redis is unreachable at start (%s)", exc)
         self._stop = threading.Event()
         self._migrating = threading.Lock()
         self._monitor = threading.Thread(target=self._watch, name="redis-monitor", daemon=True)
