@@ -43,28 +43,23 @@ class TaskService:
         if status.state == EngineState.STOPPED:
             raise Unavailable("The engine is stopped; the service is shutting down")
 
-    def _new_task(
-        self,
-        source: str,
-        filename: str,
-        options: TranscribeOptions,
-        priority: int,
-        owns_source: bool,
-    ) -> Task:
+    def _push(
+        self, stack: TaskStack, source: str, filename: str, options: TranscribeOptions | None,
+        priority: int, owns_source: bool,
+    ) -> tuple[Task, int]:
+        """Check the engine, probe the file, push the task; an owned file refused is deleted."""
         try:
+            self.check_engine()
             info = probe(source)
+            task = Task(
+                filename=filename, source=source, options=options or TranscribeOptions(),
+                priority=priority, duration=info.duration, owns_source=owns_source,
+            )
+            return task, stack.push(task)
         except Exception:
             if owns_source:
                 _remove(source)
             raise
-        return Task(
-            filename=filename,
-            source=source,
-            options=options,
-            priority=priority,
-            duration=info.duration,
-            owns_source=owns_source,
-        )
 
     def submit(
         self,
@@ -79,21 +74,7 @@ class TaskService:
         The file is probed first, so undecodable input is refused here with a reason.
         ``owns_source`` files are deleted once the task ends (or at once, if refused).
         """
-        try:
-            self.check_engine()
-        except Unavailable:
-            if owns_source:
-                _remove(source)
-            raise
-        task = self._new_task(
-            source, filename, options or TranscribeOptions(), priority, owns_source
-        )
-        try:
-            position = self.stack.push(task)
-        except Exception:
-            if owns_source:
-                _remove(source)
-            raise
+        task, position = self._push(self.stack, source, filename, options, priority, owns_source)
         return self.get(task.id), position
 
     def submit_direct(
@@ -104,15 +85,7 @@ class TaskService:
         owns_source: bool = False,
     ) -> Task:
         """Start a synchronous transcription on the direct lane (never behind the queue)."""
-        try:
-            self.check_engine()
-        except Unavailable:
-            if owns_source:
-                _remove(source)
-            raise
-        task = self._new_task(source, filename, options or TranscribeOptions(), 0, owns_source)
-        self.direct.push(task)
-        return task
+        return self._push(self.direct, source, filename, options, 0, owns_source)[0]
 
     # -- reading -----------------------------------------------------------------------
 
