@@ -1,11 +1,131 @@
-"""``python -m app gui``: the desktop window (see the GUI issue)."""
+"""``python -m app gui``: the desktop window, hosting the engine and the HTTP server.
+
+Start-up order: refuse an exposed address without an API key (as ``serve`` does), create
+the Qt application, then the window, which starts the :class:`HostedBackend` (the
+:class:`~app.runtime.Runtime` and both listeners, same options as ``serve``) off the GUI
+thread. Closing the window stops the server, then the engine, then Qt.
+``STACKSCRIBE_QUIT_AFTER`` is described in :mod:`gui`.
+"""
 
 from __future__ import annotations
 
+import logging
+import os
+import signal
+import sys
+from collections.abc import Callable
+
+from app.serve_cmd import check_exposure, server_config
 from app.settings import Settings
+from engine.supervisor import EngineStatus
+
+log = logging.getLogger(__name__)
+
+QUIT_AFTER_ENV = "STACKSCRIBE_QUIT_AFTER"
+
+
+class HostedBackend:
+    """The runtime and the HTTP listeners the window hosts (see :class:`gui.session.Backend`).
+
+    A busy port does not stop the window: the engine runs and ``server_error`` says why
+    the listeners do not.
+    """
+
+    def __init__(
+        self, settings: Settings, on_engine_change: Callable[[EngineStatus], None]
+    ) -> None:
+        from app.runtime import Runtime, redis_options
+        from app.serve_cmd import remove_orphan_uploads
+        from server.runner import ServerRunner
+
+        self.settings = settings
+        self.runtime = Runtime(
+            settings,
+            on_engine_change=on_engine_change,
+            durable=True,
+            redis=redis_options(settings),
+        )
+        remove_orphan_uploads(server_config(settings).uploads_dir, self.runtime)
+        self.service = self.runtime.service
+        self.server_error: str | None = None
+        self._runner: ServerRunner | None = ServerRunner(
+            self.service,
+            server_config(settings),
+            "debug" if settings.log_level == "debug" else "warning",
+        )
+        try:
+            self._runner.start()
+        except (OSError, RuntimeError) as exc:
+            log.error("The HTTP server did not start: %s", exc)
+            self.server_error = str(exc)
+            self._runner = None
+        else:
+            log.info("Queue API %s, direct API %s", *self.urls().values())
+
+    def urls(self) -> dict[str, str]:
+        if self._runner is None:
+            return {}
+        return {"queue": self._runner.url("queue"), "direct": self._runner.url("direct")}
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Stop accepting requests, then stop the engine (blocks; never on the GUI thread)."""
+        try:
+            if self._runner is not None:
+                self._runner.stop(timeout)
+        finally:
+            self.runtime.close(timeout)
+
+
+def quit_after(environ: dict[str, str] | None = None) -> float | None:
+    """Seconds from ``STACKSCRIBE_QUIT_AFTER``, or None when unset."""
+    raw = (os.environ if environ is None else environ).get(QUIT_AFTER_ENV, "").strip()
+    if not raw:
+        return None
+    try:
+        return max(0.0, float(raw))
+    except ValueError:
+        log.warning("Ignoring %s=%r: not a number of seconds", QUIT_AFTER_ENV, raw)
+        return None
 
 
 def run(settings: Settings) -> int:
-    from app.serve_cmd import run as serve
+    refusal = check_exposure(settings)
+    if refusal:
+        print(f"stackscribe: {refusal}", file=sys.stderr)
+        return 2
+    from PySide6.QtWidgets import QApplication
 
-    return serve(settings)
+    from gui import style
+    from gui.main_window import MainWindow
+    from gui.preferences import APPLICATION, ORGANIZATION
+
+    app = QApplication.instance() or QApplication([sys.argv[0]])
+    app.setOrganizationName(ORGANIZATION)
+    app.setApplicationName(APPLICATION)
+    app.setDesktopFileName("stackscribe")  # Wayland matches the window to the menu entry
+    app.setWindowIcon(style.app_icon())
+    app.setQuitOnLastWindowClosed(False)  # the window quits once the engine has stopped
+    style.apply(app)
+    window = MainWindow(settings, HostedBackend, quit_after=quit_after())
+    window.closed.connect(app.quit)
+    _close_on_signals(app, window)
+    window.show()
+    app.exec()
+    log.info("Stopped")
+    return 0
+
+
+def _close_on_signals(app, window) -> None:
+    """Ctrl-C or SIGTERM closes the window as its close button would, without asking."""
+    from PySide6.QtCore import QTimer
+
+    def handler(signum: int, _frame) -> None:
+        log.info("Received %s: closing", signal.Signals(signum).name)
+        QTimer.singleShot(0, lambda: window.request_close(force=True))
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, handler)
+    # Python runs signal handlers only between bytecodes: wake it up now and then.
+    wakeup = QTimer(app, interval=250)
+    wakeup.timeout.connect(lambda: None)
+    wakeup.start()

@@ -1,0 +1,32 @@
+"""The desktop window: a face over the task service, like the HTTP server beside it.
+
+``python -m app gui`` (see :mod:`app.gui_cmd`) builds the :class:`~app.settings.Settings`,
+then opens :class:`gui.main_window.MainWindow`, which hosts the engine and both HTTP
+listeners in the background through a *backend factory* handed in by ``app/`` (this
+package never imports the server or FastAPI; tasks posted over HTTP show up here because
+both faces subscribe to the same service).
+
+How the pieces talk (every arrow is a Qt signal, delivered on the GUI thread):
+
+- :class:`gui.session.Session` starts, restarts and closes the backend off the GUI thread
+  and relays the service's events (``task_event``, ``queue_positions``) and the engine's
+  status (``engine_changed``);
+- :class:`gui.task_model.TaskModel` holds one row per task; :class:`gui.task_table.TaskTable`
+  shows it with progress bars and per-row actions (cancel, retry, open, export, remove),
+  which :class:`gui.task_actions.TaskActions` carries out;
+- :class:`gui.drop_zone.DropZone` turns dropped files and folders into paths;
+- :class:`gui.transcript_view.TranscriptView` shows segments live, searches, copies,
+  exports and plays from a segment (:class:`gui.playback.Player`);
+- :class:`gui.record_panel.RecordPanel` records the microphone with
+  :class:`gui.recorder.Recorder`, transcribing pieces as they are captured;
+- :class:`gui.settings_dialog.SettingsDialog` edits the settings kept by
+  :class:`gui.preferences.PreferenceStore` (an INI file in the data folder).
+
+Long work (submitting, cancelling, exporting, downloading a model, stopping the engine,
+opening audio devices) runs in :class:`gui.jobs.Jobs` threads; the GUI thread never waits.
+
+``STACKSCRIBE_QUIT_AFTER=<seconds>``: once the engine is ready (or has failed to start),
+the window waits that many seconds, then closes itself without asking, stopping the
+server and the engine cleanly, and ``python -m app gui`` exits with status 0. The
+packaging smoke test runs the bundled ``stackscribe gui`` offscreen this way.
+"""

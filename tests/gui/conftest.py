@@ -1,0 +1,116 @@
+"""The real window over a real backend (runtime, engine process, HTTP listeners)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QApplication, QWidget
+
+from engine.supervisor import EngineState
+from engine.task import TaskStatus
+
+# The offscreen platform says this of every top-level window it shows.
+OFFSCREEN_NOISE = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
+STARTUP_MS = 60_000
+TASK_MS = 60_000
+
+
+@pytest.fixture(autouse=True)
+def window_style(qapp: QApplication) -> None:
+    from gui import style
+
+    style.apply(qapp)
+
+
+@pytest.fixture
+def settings_file(tmp_path: Path) -> Path:
+    return tmp_path / "gui" / "gui.ini"
+
+
+@pytest.fixture
+def make_window(
+    qtbot, make_settings: Callable[..., object], settings_file: Path
+) -> Iterator[Callable[..., object]]:
+    """Open a MainWindow hosting a real backend; closed (engine stopped) at teardown."""
+    from app.gui_cmd import HostedBackend
+    from gui.main_window import MainWindow
+    from gui.preferences import PreferenceStore
+
+    opened: list[MainWindow] = []
+
+    def make(wait: bool = True, factory: object = None, **overrides: object) -> MainWindow:
+        values = {"host": "127.0.0.1", "queue_port": 0, "direct_port": 0, **overrides}
+        settings = make_settings(**values)
+        window = MainWindow(
+            settings, factory or HostedBackend, store=PreferenceStore(settings_file)
+        )
+        opened.append(window)
+        window.show()
+        if wait:
+            wait_ready(qtbot, window)
+        return window
+
+    yield make
+    for window in opened:
+        close(qtbot, window)
+        window.deleteLater()
+
+
+def wait_ready(qtbot, window) -> None:
+    def ready() -> None:
+        status = window.session.engine_status
+        assert status is not None and status.state == EngineState.READY, status
+        assert window.session.backend is not None
+
+    qtbot.wait_until(ready, timeout=STARTUP_MS)
+
+
+def close(qtbot, window) -> None:
+    """Close as a person would, without the question; wait until the engine has stopped."""
+    if window.lifecycle == "closed":
+        return
+    with qtbot.wait_signal(window.closed, timeout=30_000):
+        window.request_close(force=True)
+
+
+def drop(widget: QWidget, paths: list[str | Path]) -> None:
+    """Drag local files onto ``widget`` and drop them, as a file manager does."""
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    center = widget.rect().center()
+    enter = QDragEnterEvent(
+        QPointF(center),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    QApplication.sendEvent(widget, enter)
+    assert enter.isAccepted(), "the drop zone refused the drag"
+    event = QDropEvent(
+        QPointF(center),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    QApplication.sendEvent(widget, event)
+    assert event.isAccepted(), "the drop zone refused the drop"
+
+
+def row_named(window, filename: str):
+    rows = [r for r in window.model.rows() if r.filename == filename]
+    assert len(rows) == 1, [r.filename for r in window.model.rows()]
+    return rows[0]
+
+
+def wait_status(qtbot, window, filename: str, status: TaskStatus, timeout: int = TASK_MS):
+    def reached() -> None:
+        assert row_named(window, filename).status == status
+
+    qtbot.wait_until(reached, timeout=timeout)
+    return row_named(window, filename)
