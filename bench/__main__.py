@@ -1,6 +1,7 @@
 """``python -m bench [NAME...]``: run benchmarks, then rewrite bench/RESULTS.md.
 
-Names: engine.speed, engine.memory, engine.short (default: all). Results of earlier runs
+Names: engine.speed, engine.memory, engine.short, server.direct, server.uploads,
+server.websocket, cluster.ops, cluster.recovery, packaging (default: all). Results of earlier runs
 are kept in bench/out/*.json, so a partial run still renders the whole report.
 """
 
@@ -20,6 +21,7 @@ ALL = {
     "server.websocket": ("bench.server", "websocket"),
     "cluster.ops": ("bench.cluster", "operations"),
     "cluster.recovery": ("bench.cluster", "recovery"),
+    "packaging": ("bench.packaging", "measure"),
 }
 
 

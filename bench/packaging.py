@@ -63,7 +63,9 @@ def _bytes(folder: Path) -> int:
 
 def _largest(bundle: Bundle, count: int = 8) -> dict[str, float]:
     parts = {
-        p.name: _bytes(p) if p.is_dir() else p.stat().st_size for p in bundle.internal.iterdir()
+        p.name: _bytes(p) if p.is_dir() else p.stat().st_size
+        for p in bundle.internal.iterdir()
+        if not p.is_symlink()  # links to libraries in a package folder, counted there
     }
     top = sorted(parts.items(), key=lambda item: item[1], reverse=True)[:count]
     return {name: mb(size) for name, size in top}

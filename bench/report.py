@@ -177,6 +177,10 @@ def write() -> Path:
     body += _engine(load("engine_speed"), load("engine_memory"), load("engine_short"))
     body += _server(load("server_direct"), load("server_uploads"), load("server_websocket"))
     body += _cluster(load("cluster_ops"), load("cluster_recovery"))
+    from bench.packaging import report_lines
+
+    if data := load("packaging"):
+        body += report_lines(data)
     if notes.exists():
         body += [notes.read_text()]
     target = ROOT / "bench" / "RESULTS.md"
