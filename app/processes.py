@@ -25,8 +25,10 @@ def engine_main(
     """The engine process: connect to the host's stacks (and Redis) and serve until told."""
     from app.logs import configure_child
 
-    # Ctrl-C reaches the whole process group; the host decides when the engine stops.
+    # Ctrl-C or a SIGTERM to the whole process group (timeout, systemd) reaches the engine
+    # too; the host decides when it stops, and the engine exits if the host is gone.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     configure_child(log_queue, log_level)
     queue: list[TaskStack] = [connect(address, "stack")]
     if redis is not None:

@@ -42,8 +42,9 @@ def redis_options(settings: Settings) -> RedisOptions | None:
         if settings.redis_url == Settings().redis_url:
             log.info("No Redis at %s: using the in-memory stack", settings.redis_url)
             return None
-        log.warning("Redis at %s does not answer yet: tasks wait locally until it does",
-                    settings.redis_url)
+        log.warning(
+            "Redis at %s does not answer yet: tasks wait locally until it does", settings.redis_url
+        )
     return RedisOptions(
         url=settings.redis_url,
         prefix=settings.redis_prefix,

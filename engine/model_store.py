@@ -89,8 +89,8 @@ def resolve(name: str, cache_dir: str) -> str:
     if cached is None:
         raise ModelUnavailable(
             f"Model {name!r} is not downloaded yet (looked in {cache_dir}). Run "
-            f"`python -m app models download {name}` while online, or pass --model with the "
-            "path of a CTranslate2 model folder"
+            f"`stackscribe models download {name}` (or `python -m app models download {name}`) "
+            "while online, or pass --model with the path of a CTranslate2 model folder"
         )
     return cached
 
@@ -174,7 +174,8 @@ def _offline_error(name: str, reason: str) -> ModelUnavailable:
         reason = reason[:157] + "..."
     return ModelUnavailable(
         f"Model {name!r} is not downloaded and the Hugging Face hub cannot be reached "
-        f"({reason}). Connect to the internet and run `python -m app models download {name}`, "
+        f"({reason}). Connect to the internet and run `stackscribe models download {name}` "
+        f"(or `python -m app models download {name}`), "
         "or pass --model with the path of a CTranslate2 model folder"
     )
 

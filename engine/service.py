@@ -44,16 +44,25 @@ class TaskService:
             raise Unavailable("The engine is stopped; the service is shutting down")
 
     def _push(
-        self, stack: TaskStack, source: str, filename: str, options: TranscribeOptions | None,
-        priority: int, owns_source: bool,
+        self,
+        stack: TaskStack,
+        source: str,
+        filename: str,
+        options: TranscribeOptions | None,
+        priority: int,
+        owns_source: bool,
     ) -> tuple[Task, int]:
         """Check the engine, probe the file, push the task; an owned file refused is deleted."""
         try:
             self.check_engine()
             info = probe(source)
             task = Task(
-                filename=filename, source=source, options=options or TranscribeOptions(),
-                priority=priority, duration=info.duration, owns_source=owns_source,
+                filename=filename,
+                source=source,
+                options=options or TranscribeOptions(),
+                priority=priority,
+                duration=info.duration,
+                owns_source=owns_source,
             )
             return task, stack.push(task)
         except Exception:

@@ -141,18 +141,17 @@ class EngineSupervisor:
         """Ask the engine to hand back its tasks and exit; kill it after ``timeout``."""
         self._stopping.set()
         self._cancel_download.set()
-        if self._engine_stop is not None:
-            self._engine_stop.set()
         process = self._process
+        if self._engine_stop is not None and process is not None and process.is_alive():
+            # Event.set() can block forever on a lock a killed engine held: never wait on it.
+            threading.Thread(target=self._engine_stop.set, daemon=True).start()
         if process is not None:
             process.join(timeout)
             if process.is_alive():
-                log.warning("Engine did not stop within %.0f s; terminating it", timeout)
-                process.terminate()
+                # It ignores SIGTERM (a signal to the whole group must not cut it short).
+                log.warning("Engine did not stop within %.0f s; killing it", timeout)
+                process.kill()
                 process.join(5)
-                if process.is_alive():
-                    process.kill()
-                    process.join(5)
         if self._thread.is_alive():
             self._thread.join(timeout + 5)
         self._recover("Queued again: the engine was stopped")
