@@ -510,7 +510,7 @@ class RedisStack:
                         log.warning(
                             "Queued again %d task(s) whose engine stopped answering", released
                         )
-                except REDIS_ERRORS as exc:
+                except StackUnavailable as exc:
                     log.debug("Reaper could not reach Redis: %s", exc)
 
         self._start("redis-reaper", run)
