@@ -25,6 +25,7 @@ from PySide6.QtCore import QObject, Signal
 from engine import formats
 from engine.audio import SAMPLE_RATE
 from engine.errors import StackscribeError
+from engine.result import Segment, Transcript
 from engine.service import TaskService
 from engine.task import Task, TaskStatus, TranscribeOptions
 from gui import audio_devices
@@ -98,7 +99,7 @@ class Recorder(QObject):
         self._pending: list[np.ndarray] = []
         self._pending_offset = 0.0
         self._frames = 0
-        self._transcript: list[dict[str, Any]] = []
+        self._transcript: list[Segment] = []
         self._language = options.language or ""
         self._scratch = tempfile.TemporaryDirectory(prefix="stackscribe-rec-")
         self._threads = [
@@ -220,10 +221,14 @@ class Recorder(QObject):
             return
         result = done.result or {}
         self._language = self._language or result.get("language") or ""
-        shifted = [shift(s, piece.offset) for s in result.get("segments", [])]
+        first = len(self._transcript)
+        shifted = [  # piece time to recording time
+            Segment.from_dict(s).shifted(piece.offset, first + i)
+            for i, s in enumerate(result.get("segments", []))
+        ]
         self._transcript.extend(shifted)
         if shifted:
-            self.segments.emit(shifted)
+            self.segments.emit([s.to_dict() for s in shifted])
 
     def _run_piece(self, piece: Piece) -> Task:
         """Transcribe one piece on the direct lane; the engine deletes its file after."""
@@ -241,7 +246,13 @@ class Recorder(QObject):
         return done
 
     def _save(self) -> Recording:
-        result = transcript(self._transcript, self.seconds, self.options.task, self._language)
+        result = Transcript(
+            language=self._language,
+            language_probability=0.0,
+            duration=self.seconds,
+            segments=self._transcript,
+            task=self.options.task,
+        ).to_dict()
         text_path = self.audio_path.with_suffix(".txt")
         json_path = self.audio_path.with_suffix(".json")
         try:
@@ -272,32 +283,6 @@ def quiet_cut(samples: np.ndarray, rate: int) -> int:
         return samples.size
     energy = np.square(search[: count * frame]).reshape(count, frame).mean(axis=1)
     return samples.size - search.size + int(np.argmin(energy)) * frame + frame // 2
-
-
-def shift(segment: dict[str, Any], offset: float) -> dict[str, Any]:
-    moved = dict(segment)
-    moved["start"] = round(segment["start"] + offset, 3)
-    moved["end"] = round(segment["end"] + offset, 3)
-    moved["words"] = [
-        {**w, "start": round(w["start"] + offset, 3), "end": round(w["end"] + offset, 3)}
-        for w in segment.get("words") or []
-    ]
-    return moved
-
-
-def transcript(
-    segments: list[dict[str, Any]], duration: float, task: str, language: str
-) -> dict[str, Any]:
-    """The recording's transcript in the API's JSON shape (see engine.result)."""
-    numbered = [{**s, "id": i} for i, s in enumerate(segments)]
-    return {
-        "text": "".join(s["text"] for s in numbered).strip(),
-        "language": language,
-        "language_probability": 0.0,
-        "duration": round(duration, 3),
-        "task": task,
-        "segments": numbered,
-    }
 
 
 def write_wav(path: Path, samples: np.ndarray, rate: int) -> None:

@@ -20,10 +20,6 @@ class ServerConfig:
     model: str = ""
     public_settings: dict[str, Any] = field(default_factory=dict)
 
-    @property
-    def loopback(self) -> bool:
-        return is_loopback(self.host)
-
 
 def is_loopback(host: str) -> bool:
     if host in ("localhost", ""):

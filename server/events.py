@@ -63,9 +63,6 @@ class EventBridge:
         self._queue.add(callback)
         return lambda: self._queue.discard(callback)
 
-    def watching(self) -> int:
-        return sum(len(c) for c in self._by_task.values())
-
     def close(self) -> None:
         for unsubscribe in self._unsubscribe:
             unsubscribe()

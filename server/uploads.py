@@ -6,7 +6,6 @@ uploads folder (with the label's extension when it is a plain one, as a hint for
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import uuid
@@ -40,10 +39,6 @@ class Upload:
     filename: str = ""
     size: int = 0
     fields: dict[str, list[str]] = field(default_factory=dict)
-
-    def first(self, name: str) -> str | None:
-        values = self.fields.get(name)
-        return values[0] if values else None
 
     def discard(self) -> None:
         if self.path is not None:
@@ -172,9 +167,3 @@ def require_file(upload: Upload) -> Path:
         upload.discard()
         raise BadInput("The uploaded file is empty")
     return upload.path
-
-
-def remove_quietly(path: Path | None) -> None:
-    if path is not None:
-        with contextlib.suppress(FileNotFoundError):
-            path.unlink()
