@@ -377,9 +377,6 @@ class _ClientManager(BaseManager):
     """Connects an engine process to a host's stacks."""
 
 
-_SHARED = ("stack", "direct")
-for _name in _SHARED:
-    _ClientManager.register(_name)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -463,6 +460,8 @@ def _constant(value: Any) -> Callable[[], Any]:
 
 def connect(address: StackAddress, name: str = "stack") -> Any:
     """A proxy to the host's stack ``name``; call it from the engine process."""
+    if not hasattr(_ClientManager, name):  # registered on first use, not at import
+        _ClientManager.register(name)
     manager = _ClientManager(address=address.address, authkey=address.authkey)
     manager.connect()
     return getattr(manager, name)()
