@@ -7,6 +7,8 @@ import logging.handlers
 import sys
 from typing import Any
 
+from engine.redact import redact
+
 _FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 
 
@@ -17,13 +19,20 @@ def configure(level: str | int, stream: Any = None) -> None:
         if getattr(handler, "_stackscribe", False):
             root.removeHandler(handler)
     handler = logging.StreamHandler(stream or sys.stderr)
-    handler.setFormatter(logging.Formatter(_FORMAT, datefmt="%H:%M:%S"))
+    handler.setFormatter(_Redacting(_FORMAT, datefmt="%H:%M:%S"))
     handler._stackscribe = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level.upper() if isinstance(level, str) else level)
     # Third-party chatter that says nothing a user can act on.
     for name in ("faster_whisper", "httpx", "huggingface_hub", "multipart"):
         logging.getLogger(name).setLevel(max(root.level, logging.WARNING))
+
+
+class _Redacting(logging.Formatter):
+    """Masks the password of every URL in a record, whoever logged it (FFmpeg, redis, us)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
 
 
 class ForwardedLogs:

@@ -18,6 +18,7 @@ from app.processes import engine_main
 from app.settings import Settings
 from engine.journal import SqliteJournal
 from engine.memory_stack import MemoryStack, StackHost
+from engine.redact import redact
 from engine.redis_stack import RedisOptions, reachable
 from engine.resilient_stack import ResilientStack
 from engine.service import TaskService
@@ -40,10 +41,11 @@ def redis_options(settings: Settings) -> RedisOptions | None:
         return None
     if not reachable(settings.redis_url):
         if settings.redis_url == Settings().redis_url:
-            log.info("No Redis at %s: using the in-memory stack", settings.redis_url)
+            log.info("No Redis at %s: using the in-memory stack", redact(settings.redis_url))
             return None
         log.warning(
-            "Redis at %s does not answer yet: tasks wait locally until it does", settings.redis_url
+            "Redis at %s does not answer yet: tasks wait locally until it does",
+            redact(settings.redis_url),
         )
     return RedisOptions(
         url=settings.redis_url,

@@ -27,7 +27,9 @@ def server_config(settings: Settings) -> ServerConfig:
 
 
 def check_exposure(settings: Settings) -> str | None:
-    """Refuse a non-loopback address without an API key; returns the reason."""
+    """Refuse a blank API key, and a non-loopback address without a key; returns the reason."""
+    if settings.api_key and not settings.api_key.strip():
+        return "The API key is blank: give a real key with --api-key or API_KEY, or none"
     if not is_loopback(settings.host) and not settings.api_key:
         return (
             f"--host {settings.host} would expose the API beyond this machine: set an API key "

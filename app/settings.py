@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from engine.redact import redact
 from engine.task import DECODE_MODES
 
 # Which command-line modes show a setting's flag.
@@ -210,7 +211,11 @@ class Settings:
         out = {}
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
-            out[f.name] = ("***" if value else "") if f.metadata["secret"] else value
+            if f.metadata["secret"]:
+                value = "***" if value else ""
+            elif isinstance(value, str):
+                value = redact(value)  # a password inside a URL (REDIS_URL)
+            out[f.name] = value
         return out
 
 
@@ -226,6 +231,12 @@ def _convert(f: dataclasses.Field, raw: Any) -> Any:
     kind = type(f.default)
     value = kind(raw)
     choices = f.metadata["choices"]
+    if f.metadata["secret"] and value and not value.strip():
+        # A blank key would count as set, yet anyone can send a blank token.
+        raise ValueError(
+            f"{f.metadata['env']} ({flag(f)}) is blank: give a real key, or leave it empty "
+            "for none"
+        )
     if choices and value not in choices:
         raise ValueError(f"{f.metadata['env']} must be one of {', '.join(choices)}, not {value!r}")
     return value

@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 
 def run(settings: Settings) -> int:
     from app.runtime import Runtime, redis_options
+    from engine.redact import redact
 
     if not settings.redis_url:
         print(
@@ -30,7 +31,7 @@ def run(settings: Settings) -> int:
     redis = redis_options(settings)
     if redis is None:
         print(
-            f"stackscribe: Redis at {settings.redis_url} does not answer; start it or fix "
+            f"stackscribe: Redis at {redact(settings.redis_url)} does not answer; start it or fix "
             "--redis-url",
             file=sys.stderr,
         )
@@ -47,7 +48,7 @@ def run(settings: Settings) -> int:
         log.info(
             "Worker %s serving %s (model %s on %s)",
             runtime.supervisor.engine_id,
-            settings.redis_url,
+            redact(settings.redis_url),
             settings.model,
             status.device,
         )

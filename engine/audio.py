@@ -6,6 +6,7 @@ memory; :mod:`engine.chunking` cuts the stream into pieces the model can take.
 
 from __future__ import annotations
 
+import functools
 import gc
 import logging
 import os
@@ -20,6 +21,65 @@ log = logging.getLogger(__name__)
 
 SAMPLE_RATE = 16000
 _BLOCK = SAMPLE_RATE  # samples per yielded block: large enough to keep Python overhead low
+
+#: Demuxers that open further files or URLs named inside the input (playlists, concat lists,
+#: manifests, filter graphs, network sessions) or read devices. An upload, or audio a worker
+#: fetched from Redis, is opened as the one file it is: following its entries would let a
+#: client have this machine read any file it can name.
+_FOLLOWING_DEMUXERS = frozenset(
+    {
+        "hls",
+        "concat",
+        "webm_dash_manifest",
+        "dash",
+        "imf",
+        "lavfi",
+        "sdp",
+        "rtp",
+        "rtsp",
+        "sap",
+        "image2",
+        "alsa",
+        "fbdev",
+        "kmsgrab",
+        "oss",
+        "x11grab",
+        "video4linux2",
+        "v4l2",
+    }
+)
+_REFUSED = (
+    "The file is a playlist or another kind of file that makes FFmpeg open further files "
+    "or URLs ({what}); only audio or video files themselves are accepted, not files that "
+    "refer to other files"
+)
+
+
+@functools.cache
+def _allowed_demuxers() -> str:
+    """FFmpeg's ``format_whitelist``: every demuxer of this build but the ones that follow."""
+    import av
+
+    names: set[str] = set()
+    for name in av.formats_available:
+        try:
+            fmt = av.ContainerFormat(name, "r")
+        except ValueError:
+            continue  # a muxer only
+        if fmt.no_file:  # devices and network sessions, not files
+            continue
+        names.update(fmt.name.split(","))
+    return ",".join(sorted(names - _FOLLOWING_DEMUXERS))
+
+
+def _what(path: str) -> str:
+    with open(path, "rb") as fh:
+        head = fh.read(64).lstrip()
+    if head.startswith(b"#EXTM3U"):
+        return "an HLS/M3U playlist"
+    if head.startswith(b"ffconcat"):
+        return "an FFmpeg concat list"
+    return "a format not accepted for uploads"
 
 
 @dataclass(frozen=True)
@@ -42,8 +102,12 @@ def _open(path: str):
         raise AudioDecodeError(f"The audio file cannot be read: {exc.strerror}") from exc
     if size == 0:
         raise AudioDecodeError("The file is empty (0 bytes)")
+    # Only the file protocol (no URLs), only demuxers that read the one file they are given.
+    options = {"protocol_whitelist": "file", "format_whitelist": _allowed_demuxers()}
     try:
-        container = av.open(path, mode="r", metadata_errors="ignore")
+        container = av.open(path, mode="r", metadata_errors="ignore", options=options)
+    except av.error.ArgumentError as exc:  # EINVAL: what FFmpeg says for a format not listed
+        raise AudioDecodeError(_REFUSED.format(what=_what(path))) from exc
     except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as exc:
         raise AudioDecodeError(
             f"The file is not audio or video that FFmpeg can read ({_reason(exc)})"

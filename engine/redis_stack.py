@@ -27,6 +27,7 @@ import redis
 
 from engine import redis_scripts as scripts
 from engine.errors import Conflict, LeaseLost, NotFound, QueueFull, StackUnavailable
+from engine.redact import redact
 from engine.stack import Listener, QueueChanged, StackEvent
 from engine.task import Task, TaskEvent, TaskStatus, TranscribeOptions
 
@@ -49,7 +50,7 @@ def guarded(method: Callable[..., Any]) -> Callable[..., Any]:
             result = method(self, *args, **kwargs)
         except REDIS_ERRORS as exc:
             self.connected = False
-            raise StackUnavailable(f"Redis at {self.url} cannot be reached: {exc}") from exc
+            raise StackUnavailable(f"Redis at {redact(self.url)} cannot be reached: {exc}") from exc
         self.connected = True
         return result
 
@@ -222,7 +223,9 @@ class RedisStack:
                     for index in range(self.client.llen(task.blob)):
                         out.write(self.client.lindex(task.blob, index) or b"")
             except REDIS_ERRORS as exc:
-                raise StackUnavailable(f"Redis at {self.url} cannot be reached: {exc}") from exc
+                raise StackUnavailable(
+                    f"Redis at {redact(self.url)} cannot be reached: {exc}"
+                ) from exc
             yield path
         finally:
             with contextlib.suppress(FileNotFoundError):

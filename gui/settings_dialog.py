@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from app.settings import Settings, fields
 from engine import model_store
 from engine.languages import LANGUAGES
+from engine.redact import redact
 from engine.task import TASKS
 from gui.model_download import ModelDownloader
 from gui.preferences import ENGINE_KEYS, Preferences
@@ -151,7 +152,8 @@ class SettingsDialog(QDialog):
     def _server_group(self, settings: Settings) -> QGroupBox:
         self.queue_port = _port(settings.queue_port)
         self.direct_port = _port(settings.direct_port)
-        self.redis_url = QLineEdit(settings.redis_url)
+        self.tasks_port = _port(settings.tasks_port)
+        self.redis_url = QLineEdit(redact(settings.redis_url))  # no password on screen
         self.redis_url.setPlaceholderText("empty: the in-memory stack")
         box = QGroupBox("Server")
         form = QFormLayout(box)
@@ -175,8 +177,14 @@ class SettingsDialog(QDialog):
             compute_type=self.compute_type.currentText().strip() or "auto",
             queue_port=self.queue_port.value(),
             direct_port=self.direct_port.value(),
-            redis_url=self.redis_url.text().strip(),
+            tasks_port=self.tasks_port.value(),
+            redis_url=self._redis_url(),
         )
+
+    def _redis_url(self) -> str:
+        text = self.redis_url.text().strip()
+        # Unchanged, the field shows the masked URL: keep the real one behind it.
+        return self.base.redis_url if text == redact(self.base.redis_url) else text
 
     def preferences(self) -> Preferences:
         return Preferences(

@@ -5,12 +5,27 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from server import errors, routes_common, routes_direct, routes_openai, routes_queue, websocket
+from server import (
+    errors,
+    guards,
+    routes_common,
+    routes_direct,
+    routes_openai,
+    routes_queue,
+    websocket,
+)
 from server.context import ServerContext
 
 
 def _base(ctx: ServerContext, title: str, description: str) -> FastAPI:
-    app = FastAPI(title=title, description=description, version="0.1.0")
+    app = FastAPI(
+        title=title,
+        description=description,
+        version="0.1.0",
+        docs_url=None,  # served by guards.install_docs, behind the API key
+        redoc_url=None,
+        openapi_url=None,
+    )
     app.state.context = ctx
     app.add_middleware(
         CORSMiddleware,
@@ -19,7 +34,9 @@ def _base(ctx: ServerContext, title: str, description: str) -> FastAPI:
         allow_methods=["*"],
         allow_headers=["*"],
     )
+    app.add_middleware(guards.OriginGuard, allowed=ctx.config.cors_origins)
     errors.install(app)
+    guards.install_docs(app)
     return app
 
 

@@ -18,6 +18,7 @@ from server import app as apps
 from server.config import ServerConfig
 from server.context import ServerContext
 from server.events import EventBridge
+from server.http_limits import LimitedHttpToolsProtocol
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +99,7 @@ class ServerRunner:
                 log_level=self.log_level,
                 access_log=self.log_level == "debug",
                 lifespan="off",
+                http=LimitedHttpToolsProtocol,  # bounded request heads (431, 414)
                 timeout_graceful_shutdown=3,
                 ws_ping_interval=20,
             )

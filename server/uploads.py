@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from python_multipart.multipart import MultipartParser, parse_options_header
+from python_multipart.multipart import MultipartParser, MultipartState, parse_options_header
 from starlette.requests import Request
 
 from engine.errors import BadInput, TooLarge
@@ -155,6 +155,13 @@ async def receive(request: Request, dest: Path, max_bytes: int, file_field: str 
         receiver.upload.discard()
         raise TooLarge(
             f"The file is larger than the upload limit of {limit_mb:.0f} MB (MAX_UPLOAD_MB)"
+        )
+    if parser.state != MultipartState.END:
+        # Without its closing boundary the file may be cut short: never take it as whole.
+        receiver.upload.discard()
+        raise BadInput(
+            "The upload is incomplete: the multipart body ended before its closing boundary "
+            "(the connection may have been cut); send it again"
         )
     return receiver.upload
 

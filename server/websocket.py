@@ -68,7 +68,13 @@ class _Subscriber:
 
 async def _receive(websocket: WebSocket) -> None:
     while True:
-        text = await websocket.receive_text()
+        message = await websocket.receive()
+        if message["type"] == "websocket.disconnect":
+            return
+        text = message.get("text")
+        if text is None:  # a binary frame: this socket speaks JSON text only
+            await websocket.close(code=1003, reason="Only text frames are accepted")
+            return
         if text.strip().lower() == "ping":
             await websocket.send_text(json.dumps({"type": "pong"}))
 

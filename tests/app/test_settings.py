@@ -34,3 +34,36 @@ def test_load_converts_and_prefers_the_flag() -> None:
     )
     assert loaded.queue_port == 9000 and loaded.max_queue_size == 5 and loaded.model == "base"
     assert dataclasses.is_dataclass(loaded)
+
+
+def test_passwords_in_urls_are_masked_in_config_and_logs() -> None:
+    import io
+    import logging
+
+    from app import logs
+
+    secret = "redis://user:hunter2@redis.example:6379/0"
+    public = settings.Settings(redis_url=secret).public()
+    assert public["redis_url"] == "redis://user:***@redis.example:6379/0"
+    stream = io.StringIO()
+    logs.configure("info", stream)
+    try:
+        logging.getLogger("tests.settings").warning("Redis at %s is down", secret)
+    finally:
+        logs.configure("warning")
+    assert "hunter2" not in stream.getvalue() and "user:***@redis.example" in stream.getvalue()
+
+
+def test_blank_api_keys_are_refused() -> None:
+    import pytest
+
+    from app.serve_cmd import check_exposure
+
+    for blank in (" ", "\t ", "\n"):
+        with pytest.raises(ValueError, match=r"API_KEY .* is blank"):
+            settings.load({"api_key": blank}, environ={})
+        with pytest.raises(ValueError, match=r"API_KEY .* is blank"):
+            settings.load({}, environ={"API_KEY": blank})
+        assert "blank" in (check_exposure(settings.Settings(api_key=blank, host="0.0.0.0")) or "")
+    assert settings.load({"api_key": "s3cret"}, environ={}).api_key == "s3cret"
+    assert settings.load({}, environ={"API_KEY": ""}).api_key == ""  # empty: no key

@@ -104,3 +104,23 @@ def test_video_without_audio_is_refused(tmp_path: Path) -> None:
     with pytest.raises(AudioDecodeError) as info:
         probe(str(path))
     assert "no audio stream" in str(info.value)
+
+
+def _pointers(tmp_path: Path, target: str) -> dict[str, Path]:
+    """Files that FFmpeg would follow to another file: a playlist and a concat list."""
+    hls = tmp_path / "list.m3u8"
+    hls.write_text(
+        f"#EXTM3U\n#EXT-X-TARGETDURATION:20\n#EXTINF:20,\nfile://{target}\n#EXT-X-ENDLIST\n"
+    )
+    concat = tmp_path / "list.ffconcat"
+    concat.write_text(f"ffconcat version 1.0\nfile '{target}'\n")
+    return {"hls": hls, "concat": concat}
+
+
+@pytest.mark.parametrize("kind", ["hls", "concat"])
+def test_files_that_point_at_other_files_are_refused(tmp_path: Path, jfk: str, kind: str) -> None:
+    path = str(_pointers(tmp_path, jfk)[kind])
+    with pytest.raises(AudioDecodeError, match="refer to other files"):
+        probe(path)
+    with pytest.raises(AudioDecodeError, match="refer to other files"):
+        next(stream_pcm(path))

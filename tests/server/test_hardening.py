@@ -1,0 +1,144 @@
+"""What an attacker tried (issue 11): every one of these is refused, and says why."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+import websockets
+
+from tests.server.conftest import upload
+
+LISTENERS = ["queue", "direct"]
+
+
+def _raw(base: str, request: bytes, chunk: int = 1 << 16) -> bytes:
+    """Send ``request`` as it is on a fresh connection; the server's answer (up to close)."""
+    url = urlsplit(base)
+    with socket.create_connection((url.hostname, url.port), timeout=30) as sock:
+        try:
+            for start in range(0, len(request), chunk):
+                sock.sendall(request[start : start + chunk])
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # refused before the whole request was sent: read the answer anyway
+        answer = b""
+        try:
+            while b"\r\n\r\n" not in answer and (part := sock.recv(65536)):
+                answer += part
+        except (ConnectionResetError, TimeoutError):
+            pass
+    return answer
+
+
+def _status(answer: bytes) -> int:
+    return int(answer.split(b" ", 2)[1]) if answer.startswith(b"HTTP/1.1 ") else 0
+
+
+@pytest.mark.parametrize("listener", LISTENERS)
+def test_playlist_uploads_are_refused(live, tmp_path: Path, jfk: str, listener: str) -> None:
+    playlist = tmp_path / "talk.m3u8"
+    playlist.write_text(
+        f"#EXTM3U\n#EXT-X-TARGETDURATION:20\n#EXTINF:20,\nfile://{jfk}\n#EXT-X-ENDLIST\n"
+    )
+    with live.client(listener) as client:
+        refused = upload(client, playlist)
+    assert refused.status_code == 400, refused.text
+    assert "refer to other files" in refused.json()["detail"]
+    assert list(live.uploads.iterdir()) == []
+
+
+@pytest.mark.parametrize("listener", LISTENERS)
+def test_oversized_request_heads_are_refused(live, listener: str) -> None:
+    base = live.queue if listener == "queue" else live.direct
+    big_header = b"GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * (4 << 20) + b"\r\n\r\n"
+    assert _status(_raw(base, big_header)) == 431
+    many = b"".join(b"X-H%d: v\r\n" % i for i in range(10_000))
+    assert _status(_raw(base, b"GET /health HTTP/1.1\r\nHost: x\r\n" + many + b"\r\n")) == 431
+    long_line = b"GET /health?q=" + b"a" * (1 << 20) + b" HTTP/1.1\r\nHost: x\r\n\r\n"
+    assert _status(_raw(base, long_line)) == 414
+    # Ordinary requests, uploads included, still pass on the same listener.
+    with httpx.Client(base_url=base, timeout=30) as client:
+        assert client.get("/health", headers={"X-Fine": "a" * 4000}).status_code == 200
+
+
+def test_config_and_health_hide_passwords_in_urls(make_server) -> None:
+    live = make_server(redis_url="redis://user:hunter2@127.0.0.1:1/0")
+    for listener in LISTENERS:
+        with live.client(listener) as client:
+            config = client.get("/config")
+            health = client.get("/health")
+        assert config.status_code == 200
+        assert "hunter2" not in config.text and "hunter2" not in health.text
+        assert config.json()["settings"]["redis_url"] == "redis://user:***@127.0.0.1:1/0"
+
+
+@pytest.mark.parametrize("listener", LISTENERS)
+def test_api_docs_need_the_key(make_server, listener: str) -> None:
+    live = make_server(api_key="s3cret")
+    with live.client(listener) as client:
+        for path in ("/docs", "/redoc", "/openapi.json"):
+            assert client.get(path).status_code == 401, path
+            good = client.get(path, headers={"Authorization": "Bearer s3cret"})
+            assert good.status_code == 200, path
+        schema = client.get("/openapi.json", headers={"Authorization": "Bearer s3cret"}).json()
+        assert "/transcribe/" in schema["paths"]
+
+
+def test_foreign_origins_cannot_change_anything(live, jfk: str) -> None:
+    with live.client() as client:
+        evil = {"Origin": "http://evil.example"}
+        with open(jfk, "rb") as fh:
+            refused = client.post("/transcribe/", files={"file": fh}, headers=evil)
+        assert refused.status_code == 403, refused.text
+        assert "Origin" in refused.json()["detail"]
+        assert client.get("/tasks").json()["count"] == 0
+        with open(jfk, "rb") as fh:
+            allowed = client.post(
+                "/transcribe/", files={"file": fh}, headers={"Origin": "http://localhost:3000"}
+            )
+        assert allowed.status_code == 200
+        task_id = allowed.json()["task_id"]
+        assert client.delete(f"/task/{task_id}", headers=evil).status_code == 403
+        assert client.get("/health", headers=evil).status_code == 200  # reading is fine
+    with live.client("direct") as client, open(jfk, "rb") as fh:
+        assert client.post("/transcribe/", files={"file": fh}, headers=evil).status_code == 403
+
+
+@pytest.mark.parametrize("listener", LISTENERS)
+def test_an_unterminated_multipart_body_is_refused(live, jfk: str, listener: str) -> None:
+    boundary = "b0undary"
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="jfk.flac"\r\n'
+        "Content-Type: application/octet-stream\r\n\r\n"
+    ).encode() + Path(jfk).read_bytes()  # no closing boundary
+    with live.client(listener) as client:
+        refused = client.post(
+            "/transcribe/",
+            content=body,
+            headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+        )
+        assert refused.status_code == 400, refused.text
+        assert "incomplete" in refused.json()["detail"]
+        if listener == "queue":
+            assert client.get("/tasks").json()["count"] == 0
+    assert list(live.uploads.iterdir()) == []
+
+
+def test_a_binary_frame_closes_the_socket_with_1003(live, jfk: str) -> None:
+    with live.client() as client:
+        task_id = upload(client, jfk).json()["task_id"]
+
+    async def main() -> int | None:
+        async with websockets.connect(f"{live.ws}/ws/{task_id}") as ws:
+            await ws.recv()
+            await ws.send(b"\x00\x01binary")
+            with pytest.raises(websockets.ConnectionClosed):
+                while True:
+                    await asyncio.wait_for(ws.recv(), 10)
+            return ws.close_code
+
+    assert asyncio.run(main()) == 1003
