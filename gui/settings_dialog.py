@@ -152,7 +152,6 @@ class SettingsDialog(QDialog):
     def _server_group(self, settings: Settings) -> QGroupBox:
         self.queue_port = _port(settings.queue_port)
         self.direct_port = _port(settings.direct_port)
-        self.tasks_port = _port(settings.tasks_port)
         self.redis_url = QLineEdit(redact(settings.redis_url))  # no password on screen
         self.redis_url.setPlaceholderText("empty: the in-memory stack")
         box = QGroupBox("Server")
