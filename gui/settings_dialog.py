@@ -176,7 +176,6 @@ class SettingsDialog(QDialog):
             compute_type=self.compute_type.currentText().strip() or "auto",
             queue_port=self.queue_port.value(),
             direct_port=self.direct_port.value(),
-            tasks_port=self.tasks_port.value(),
             redis_url=self._redis_url(),
         )
 
