@@ -2,8 +2,8 @@
 
 Start-up order: refuse an exposed address without an API key (as ``serve`` does), create
 the Qt application, then the window, which starts the :class:`HostedBackend` (the
-:class:`~app.runtime.Runtime` and both listeners, same options as ``serve``) off the GUI
-thread. Closing the window stops the server, then the engine, then Qt.
+:class:`~app.runtime.Runtime` and the listeners ``serve`` would serve, same options) off the
+GUI thread. Closing the window stops the server, then the engine, then Qt.
 ``STACKSCRIBE_QUIT_AFTER`` is described in :mod:`gui`.
 """
 
@@ -48,7 +48,11 @@ class HostedBackend:
         remove_orphan_uploads(server_config(settings).uploads_dir, self.runtime)
         self.service = self.runtime.service
         self.server_error: str | None = None
-        self._runner: ServerRunner | None = ServerRunner(
+        self._runner: ServerRunner | None = None
+        if not settings.served:
+            self.server_error = "No listener is served (--listeners, or every port is 0)"
+            return
+        self._runner = ServerRunner(
             self.service,
             server_config(settings),
             "debug" if settings.log_level == "debug" else "warning",
@@ -60,12 +64,10 @@ class HostedBackend:
             self.server_error = str(exc)
             self._runner = None
         else:
-            log.info("Queue API %s, direct API %s", *self.urls().values())
+            log.info("Serving %s", ", ".join(f"{n} API {u}" for n, u in self.urls().items()))
 
     def urls(self) -> dict[str, str]:
-        if self._runner is None:
-            return {}
-        return {"queue": self._runner.url("queue"), "direct": self._runner.url("direct")}
+        return {} if self._runner is None else self._runner.urls()
 
     def close(self, timeout: float = 5.0) -> None:
         """Stop accepting requests, then stop the engine (blocks; never on the GUI thread)."""

@@ -1,4 +1,9 @@
-"""``python -m app serve``: the queue and direct listeners over one engine, headless."""
+"""``python -m app serve``: the queue, direct and tasks listeners over one engine, headless.
+
+``--listeners`` (or a port of 0) chooses which are served, as the original's
+``start_services.py direct|queue|all`` did; serving only ``direct`` needs no stack that
+outlives a request, so it uses neither Redis nor the journal.
+"""
 
 from __future__ import annotations
 
@@ -17,12 +22,15 @@ def server_config(settings: Settings) -> ServerConfig:
         host=settings.host,
         queue_port=settings.queue_port,
         direct_port=settings.direct_port,
+        tasks_port=settings.tasks_port,
+        listeners=settings.served,
         max_upload_bytes=settings.max_upload_mb * 1024 * 1024,
         api_key=settings.api_key,
         cors_origins=tuple(settings.cors_list),
         uploads_dir=Path(settings.data_path) / "uploads",
         model=settings.model,
         public_settings=settings.public(),
+        max_retries=max(settings.max_attempts - 1, 0),
     )
 
 
@@ -39,17 +47,20 @@ def check_exposure(settings: Settings) -> str | None:
 
 
 def run(settings: Settings) -> int:
-    from app.runtime import Runtime
     from server.runner import ServerRunner
 
     refusal = check_exposure(settings)
     if refusal:
         print(f"stackscribe: {refusal}", file=sys.stderr)
         return 2
-    from app.runtime import redis_options
-
-    runtime = Runtime(settings, durable=True, redis=redis_options(settings))
-    remove_orphan_uploads(server_config(settings).uploads_dir, runtime)
+    if not settings.served:
+        print(
+            "stackscribe: no listener to serve: name some with --listeners "
+            "(queue, direct, tasks) and give them ports other than 0",
+            file=sys.stderr,
+        )
+        return 2
+    runtime = _runtime(settings)
     try:
         runner = ServerRunner(runtime.service, server_config(settings), _uvicorn_level(settings))
         try:
@@ -63,6 +74,17 @@ def run(settings: Settings) -> int:
         runtime.close(timeout=5)
     log.info("Stopped")
     return 0
+
+
+def _runtime(settings: Settings):
+    from app.runtime import Runtime, redis_options
+
+    if settings.served == ("direct",):
+        # Answers in the request: no Redis, no journal, and the journal's uploads are left be.
+        return Runtime(settings)
+    runtime = Runtime(settings, durable=True, redis=redis_options(settings))
+    remove_orphan_uploads(server_config(settings).uploads_dir, runtime)
+    return runtime
 
 
 def remove_orphan_uploads(folder: Path, runtime) -> None:
@@ -83,13 +105,16 @@ def _uvicorn_level(settings: Settings) -> str:
     return "debug" if settings.log_level == "debug" else "warning"
 
 
+ANNOUNCEMENTS = {
+    "queue": "Queue API:  %s  (WebSocket ws://…/ws/{task_id})",
+    "direct": "Direct API: %s  (OpenAI-compatible under /v1)",
+    "tasks": "Tasks API:  %s  (the original frontend's /tasks/transcription)",
+}
+
+
 def _announce(settings: Settings, runner, backend: str) -> None:
-    log.info(
-        "Queue API:  %s  (WebSocket %s/ws/{task_id})",
-        runner.url("queue"),
-        runner.url("queue").replace("http", "ws", 1),
-    )
-    log.info("Direct API: %s  (OpenAI-compatible under /v1)", runner.url("direct"))
+    for name, url in runner.urls().items():
+        log.info(ANNOUNCEMENTS[name], url)
     log.info("Stack: %s; model: %s; data: %s", backend, settings.model, settings.data_path)
     if settings.api_key:
         log.info("API key required: Authorization: Bearer <key> (WebSocket: ?token=<key>)")

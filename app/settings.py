@@ -17,6 +17,7 @@ from typing import Any
 
 from engine.redact import redact
 from engine.task import DECODE_MODES
+from server.config import LISTENERS
 
 # Which command-line modes show a setting's flag.
 ALL = ("gui", "serve", "transcribe", "worker")
@@ -148,12 +149,29 @@ class Settings:
     )
     host: str = setting(
         "127.0.0.1",
-        "Address both listeners bind; anything but loopback requires --api-key",
+        "Address every listener binds; anything but loopback requires --api-key",
         env="HOST",
         modes=SERVING,
     )
-    queue_port: int = setting(8000, "Port of the queue API", env="QUEUE_PORT", modes=SERVING)
-    direct_port: int = setting(8001, "Port of the direct API", env="DIRECT_PORT", modes=SERVING)
+    queue_port: int = setting(
+        8000, "Port of the queue API; 0 = not served", env="QUEUE_PORT", modes=SERVING
+    )
+    direct_port: int = setting(
+        8001, "Port of the direct API; 0 = not served", env="DIRECT_PORT", modes=SERVING
+    )
+    tasks_port: int = setting(
+        8002,
+        "Port of the tasks API (the original system's separated queue service); 0 = not served",
+        env="TASKS_PORT",
+        modes=SERVING,
+    )
+    listeners: str = setting(
+        ",".join(LISTENERS),
+        "Comma-separated listeners to serve: queue, direct, tasks (serving only direct "
+        "needs no Redis and keeps no journal)",
+        env="LISTENERS",
+        modes=SERVING,
+    )
     max_upload_mb: int = setting(
         2048,
         "Largest upload accepted, in MB (413 above)",
@@ -188,6 +206,9 @@ class Settings:
         choices=("debug", "info", "warning", "error"),
     )
 
+    def __post_init__(self) -> None:
+        self.served  # noqa: B018 -- an unknown listener name is refused at once
+
     # -- derived values ----------------------------------------------------------------
 
     @property
@@ -201,6 +222,18 @@ class Settings:
         from huggingface_hub import constants
 
         return str(constants.HF_HUB_CACHE)
+
+    @property
+    def served(self) -> tuple[str, ...]:
+        """The listeners to serve: those named in ``listeners`` whose port is not 0."""
+        named = [n.strip() for n in self.listeners.split(",") if n.strip()]
+        unknown = [n for n in named if n not in LISTENERS]
+        if unknown:
+            raise ValueError(
+                f"--listeners (LISTENERS) names {', '.join(unknown)}: choose among "
+                f"{', '.join(LISTENERS)}"
+            )
+        return tuple(n for n in LISTENERS if n in named and getattr(self, f"{n}_port") != 0)
 
     @property
     def cors_list(self) -> list[str]:

@@ -105,7 +105,7 @@ def _serve(argv: list[str]) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         args = [
             *("serve", "--model", model(), "--cpu-threads", str(THREADS)),
-            *("--queue-port", str(_free_port()), "--direct-port", str(port)),
+            *("--queue-port", str(_free_port()), "--direct-port", str(port), "--tasks-port", "0"),
             *("--data-dir", tmp, "--model-dir", tmp),
         ]
         log = Path(tmp) / "serve.log"

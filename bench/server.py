@@ -152,7 +152,7 @@ def websocket(subscribers: int = 50, frames: int = 200) -> dict[str, Any]:
         # No engine takes the task (the model is a folder with nothing in it): the bench
         # claims it and sends the progress itself, stamping each event with its time.
         settings = Settings(
-            model=folder, data_dir=folder, redis_url="", queue_port=0, direct_port=0
+            model=folder, data_dir=folder, redis_url="", queue_port=free_port(), listeners="queue"
         )
         runtime = Runtime(settings)
         runner = ServerRunner(runtime.service, server_config(settings))

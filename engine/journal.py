@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sqlite3
+import time
 from pathlib import Path
 
 from engine.memory_stack import Journal
@@ -30,6 +32,9 @@ class SqliteJournal(Journal):
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS tasks (id TEXT PRIMARY KEY, record TEXT NOT NULL)"
         )
+        # Until this run writes, the last write is whatever an earlier run left on disk.
+        times = [os.path.getmtime(f) for f in (self.path, self.path + "-wal") if os.path.exists(f)]
+        self.last_write = max(times, default=None)
 
     def load(self) -> list[Task]:
         tasks = []
@@ -45,9 +50,11 @@ class SqliteJournal(Journal):
             "INSERT OR REPLACE INTO tasks (id, record) VALUES (?, ?)",
             (task.id, json.dumps(task.to_record(), ensure_ascii=False)),
         )
+        self.last_write = time.time()
 
     def delete(self, task_id: str) -> None:
         self._db.execute("DELETE FROM tasks WHERE id = ?", (task_id,))
+        self.last_write = time.time()
 
     def close(self) -> None:
         self._db.close()

@@ -42,6 +42,9 @@ class Journal:
     The base class keeps nothing; :class:`engine.journal.SqliteJournal` persists.
     """
 
+    #: Epoch seconds of the last write that reached the journal's file; None: never.
+    last_write: float | None = None
+
     def load(self) -> list[Task]:
         return []
 
@@ -327,7 +330,12 @@ class MemoryStack:
             return counts
 
     def health(self) -> dict[str, Any]:
-        return {"backend": self.backend, "redis_connected": False, "degraded": False}
+        return {
+            "backend": self.backend,
+            "redis_connected": False,
+            "degraded": False,
+            "last_backup": self._journal.last_write,
+        }
 
     def heartbeat(self, held: dict[str, str]) -> int:
         """Leases here never expire (the supervisor sees a dead engine); count those held."""

@@ -427,7 +427,25 @@ class RedisStack:
         return counts
 
     def health(self) -> dict[str, Any]:
-        return {"backend": self.backend, "redis_connected": self.connected, "degraded": False}
+        return {
+            "backend": self.backend,
+            "redis_connected": self.connected,
+            "degraded": False,
+            "last_backup": self.last_save(),
+        }
+
+    def last_save(self) -> float | None:
+        """When Redis last saved its data to disk, as INFO persistence reports it.
+
+        ``rdb_last_save_time`` is the last RDB save, or when Redis started and loaded its
+        files (Redis gives no time for AOF rewrites; with AOF on, every write is appended).
+        """
+        try:
+            info = self.client.info("persistence")
+        except REDIS_ERRORS:
+            return None
+        saved = info.get("rdb_last_save_time")
+        return float(saved) if saved else None
 
     # -- events ------------------------------------------------------------------------
 

@@ -175,7 +175,14 @@ class ResilientStack:
 
     def health(self) -> dict[str, Any]:
         degraded = not self._up.is_set() or self.local.counts()["queue_size"] > 0
-        return {"backend": self.backend, "redis_connected": self._up.is_set(), "degraded": degraded}
+        up = self._up.is_set()
+        return {
+            "backend": self.backend,
+            "redis_connected": up,
+            "degraded": degraded,
+            # Redis's last save while it answers; the local journal's last write without it.
+            "last_backup": self.primary.last_save() if up else self.local.health()["last_backup"],
+        }
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         stops = [self.primary.subscribe(listener), self.local.subscribe(listener)]

@@ -25,7 +25,15 @@ ORGANIZATION = "Stackscribe"
 APPLICATION = "Stackscribe"
 FILE_NAME = "gui.ini"
 #: Settings edited in the window whose change needs a new engine (and server).
-ENGINE_KEYS = ("model", "device", "compute_type", "queue_port", "direct_port", "redis_url")
+ENGINE_KEYS = (
+    "model",
+    "device",
+    "compute_type",
+    "queue_port",
+    "direct_port",
+    "tasks_port",
+    "redis_url",
+)
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ class Backend(Protocol):
     server_error: str | None  # why the HTTP listeners are not running, if they are not
 
     def urls(self) -> dict[str, str]:
-        """Base URL of each listener ("queue", "direct"); empty when not serving."""
+        """Base URL of each served listener ("queue", "direct", "tasks"); empty when none."""
         ...
 
     def close(self, timeout: float = 5.0) -> None:

@@ -152,12 +152,14 @@ class SettingsDialog(QDialog):
     def _server_group(self, settings: Settings) -> QGroupBox:
         self.queue_port = _port(settings.queue_port)
         self.direct_port = _port(settings.direct_port)
+        self.tasks_port = _port(settings.tasks_port)
         self.redis_url = QLineEdit(redact(settings.redis_url))  # no password on screen
         self.redis_url.setPlaceholderText("empty: the in-memory stack")
         box = QGroupBox("Server")
         form = QFormLayout(box)
         form.addRow("Queue API port", self.queue_port)
         form.addRow("Direct API port", self.direct_port)
+        form.addRow("Tasks API port", self.tasks_port)
         form.addRow("Redis URL", self.redis_url)
         return box
 
@@ -176,6 +178,7 @@ class SettingsDialog(QDialog):
             compute_type=self.compute_type.currentText().strip() or "auto",
             queue_port=self.queue_port.value(),
             direct_port=self.direct_port.value(),
+            tasks_port=self.tasks_port.value(),
             redis_url=self._redis_url(),
         )
 
@@ -258,12 +261,12 @@ class SettingsDialog(QDialog):
 
 
 class PortEdit(QLineEdit):
-    """A TCP port; 0 (or empty) lets the system pick a free one."""
+    """A TCP port; 0 (or empty) leaves that listener out."""
 
     def __init__(self, value: int) -> None:
         super().__init__(str(value))
         self.setValidator(QIntValidator(0, 65535, self))
-        self.setPlaceholderText("0: any free port")
+        self.setPlaceholderText("0: not served")
 
     def value(self) -> int:
         return int(self.text() or 0)

@@ -18,6 +18,7 @@ STATE_TEXT = {
     EngineState.RESTARTING: "Restarting",
     EngineState.STOPPED: "Stopped",
 }
+LISTENER_NAMES = {"queue": "Queue", "direct": "Direct", "tasks": "Tasks"}
 STATE_COLORS = {
     EngineState.READY: "#16a34a",
     EngineState.UNAVAILABLE: "#dc2626",
@@ -68,7 +69,9 @@ class StatusBar(QStatusBar):
     def show_backend(self, backend: str, urls: dict[str, str], error: str | None) -> None:
         self.backend.setText(f"Stack: {backend or '…'}")
         if urls:
-            self.server.setText(f"Queue API {urls['queue']} · Direct API {urls['direct']}")
+            self.server.setText(
+                " · ".join(f"{LISTENER_NAMES.get(n, n)} API {url}" for n, url in urls.items())
+            )
             self.server.setToolTip("Tasks posted to these addresses appear in this window")
         elif error:
             self.server.setText("Server: not running")

@@ -1,4 +1,4 @@
-"""The two FastAPI applications: the queue listener and the direct listener."""
+"""The FastAPI applications: the queue, direct and tasks listeners."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from server import (
     routes_direct,
     routes_openai,
     routes_queue,
+    routes_risk,
+    routes_tasks,
     websocket,
 )
 from server.context import ServerContext
@@ -48,6 +50,7 @@ def queue_app(ctx: ServerContext) -> FastAPI:
     app.include_router(routes_queue.router())
     app.include_router(websocket.router(ctx.config.cors_origins))
     app.include_router(routes_openai.router())
+    app.include_router(routes_risk.router("/detect-risk/", "/detect-risk"))
     return app
 
 
@@ -61,3 +64,18 @@ def direct_app(ctx: ServerContext) -> FastAPI:
     app.include_router(routes_direct.router())
     app.include_router(routes_openai.router())
     return app
+
+
+def tasks_app(ctx: ServerContext) -> FastAPI:
+    app = _base(
+        ctx,
+        "Stackscribe tasks API",
+        "The original system's separated queue API on the same stack (see API.md).",
+    )
+    app.include_router(routes_tasks.router())
+    app.include_router(routes_risk.router("/tasks/risk-detection"))
+    return app
+
+
+#: Each listener's application, by the name ``LISTENERS`` gives it.
+APPS = {"queue": queue_app, "direct": direct_app, "tasks": tasks_app}

@@ -1,4 +1,4 @@
-"""``/health`` and ``/config``, served by both listeners."""
+"""``/health`` and ``/config``, served by every listener."""
 
 from __future__ import annotations
 
@@ -9,13 +9,15 @@ from fastapi import APIRouter, Depends, Request
 from engine.supervisor import EngineState
 from server.context import authorize, context
 from server.responses import now_iso
+from server.stats import queue_service
 
 
-def health_body(request: Request) -> dict[str, Any]:
+def health_body(
+    request: Request, counts: dict[str, int], backend: dict[str, Any]
+) -> dict[str, Any]:
+    """``/health`` of every listener, from the stack's counts and health fetched once."""
     ctx = context(request)
     engine = ctx.service.engine_status()
-    counts = ctx.service.counts()
-    backend = ctx.service.backend()
     if engine.state == EngineState.READY and not backend["degraded"]:
         status = "healthy"
     elif engine.state in (EngineState.UNAVAILABLE, EngineState.STOPPED):
@@ -45,20 +47,32 @@ def router(service_type: str) -> APIRouter:
     api = APIRouter()
 
     @api.get("/health", summary="Service health (no API key needed)")
-    async def health(request: Request) -> dict[str, Any]:
-        return {**health_body(request), "service_type": service_type}
+    def health(request: Request) -> dict[str, Any]:
+        ctx = context(request)
+        counts, backend = ctx.service.counts(), ctx.service.backend()
+        body = {**health_body(request, counts, backend), "service_type": service_type}
+        if service_type == "queue":
+            body["queue_service"] = queue_service(ctx, counts, backend)
+        return body
 
     @api.get("/config", dependencies=[Depends(authorize)], summary="Effective configuration")
-    async def config(request: Request) -> dict[str, Any]:
-        ctx = context(request)
-        return {
-            "service_type": service_type,
-            "model": ctx.config.model,
-            "backend": ctx.service.backend()["backend"],
-            "max_upload_mb": ctx.config.max_upload_bytes // (1024 * 1024),
-            "queue_url": f"http://{ctx.config.host}:{ctx.config.queue_port}",
-            "direct_url": f"http://{ctx.config.host}:{ctx.config.direct_port}",
-            "settings": ctx.config.public_settings,
-        }
+    def config(request: Request) -> dict[str, Any]:
+        return config_body(request, service_type)
 
     return api
+
+
+def config_body(request: Request, service_type: str) -> dict[str, Any]:
+    """``/config``: the effective settings and the listeners served, by name and URL."""
+    ctx = context(request)
+    return {
+        "service_type": service_type,
+        "model": ctx.config.model,
+        "backend": ctx.service.backend()["backend"],
+        "max_upload_mb": ctx.config.max_upload_bytes // (1024 * 1024),
+        "listeners": ctx.config.urls(),
+        "queue_url": ctx.config.url("queue"),
+        "direct_url": ctx.config.url("direct"),
+        "tasks_url": ctx.config.url("tasks"),
+        "settings": ctx.config.public_settings,
+    }

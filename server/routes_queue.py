@@ -15,6 +15,7 @@ from server import uploads
 from server.context import authorize, context
 from server.params import Params, transcription
 from server.responses import now_iso, rendered, uptime
+from server.stats import last_backup
 
 UPLOAD_DOC = {
     "requestBody": {
@@ -136,6 +137,7 @@ async def queue_status(request: Request) -> dict[str, Any]:
         "uptime_seconds": uptime(ctx.started),
         "backend": backend["backend"],
         "redis_connected": backend["redis_connected"],
+        "last_backup": last_backup(backend),
     }
 
 

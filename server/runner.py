@@ -1,9 +1,10 @@
-"""Serve both listeners from one event loop: in the foreground (``serve``) or a thread (GUI)."""
+"""Serve the listeners from one event loop: in the foreground (``serve``) or a thread (GUI)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import signal
 import socket
@@ -24,7 +25,7 @@ log = logging.getLogger(__name__)
 
 
 class _Server(uvicorn.Server):
-    """A uvicorn server that leaves signals to the runner (two servers share one loop)."""
+    """A uvicorn server that leaves signals to the runner (the servers share one loop)."""
 
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
@@ -57,7 +58,7 @@ def _bind(host: str, port: int, what: str) -> socket.socket:
 
 
 class ServerRunner:
-    """The queue and direct listeners over one task service."""
+    """The listeners of ``config.listeners`` (queue, direct, tasks) over one task service."""
 
     def __init__(self, service: TaskService, config: ServerConfig, log_level: str = "warning"):
         self.service = service
@@ -73,17 +74,27 @@ class ServerRunner:
     # -- addresses ---------------------------------------------------------------------
 
     def bind(self) -> None:
-        """Open both sockets now, so a busy port is reported before anything starts."""
+        """Open every socket now, so a busy port is reported before anything starts."""
         self.config.uploads_dir.mkdir(parents=True, exist_ok=True)
-        self._sockets["queue"] = _bind(self.config.host, self.config.queue_port, "queue")
         try:
-            self._sockets["direct"] = _bind(self.config.host, self.config.direct_port, "direct")
+            for name in self.config.listeners:
+                self._sockets[name] = _bind(self.config.host, self.config.port(name), name)
         except OSError:
-            self._sockets["queue"].close()
+            for sock in self._sockets.values():
+                sock.close()
+            self._sockets.clear()
             raise
+
+    @property
+    def listeners(self) -> tuple[str, ...]:
+        return self.config.listeners
 
     def port(self, which: str) -> int:
         return self._sockets[which].getsockname()[1]
+
+    def urls(self) -> dict[str, str]:
+        """Base URL of each served listener, by name."""
+        return {name: self.url(name) for name in self.config.listeners}
 
     def url(self, which: str) -> str:
         host = self.config.host
@@ -110,15 +121,18 @@ class ServerRunner:
             self.bind()
         self._loop = asyncio.get_running_loop()
         bridge = EventBridge(self.service, self._loop)
-        ports = {"queue_port": self.port("queue"), "direct_port": self.port("direct")}
-        config = self.config.__class__(**{**self.config.__dict__, **ports})
+        ports: dict[str, Any] = {f"{n}_port": self.port(n) for n in self.config.listeners}
+        config = dataclasses.replace(self.config, **ports)
         ctx = ServerContext(self.service, config, bridge)
-        self._servers = [self._uvicorn(apps.queue_app(ctx)), self._uvicorn(apps.direct_app(ctx))]
+        names = self.config.listeners
+        self._servers = [self._uvicorn(apps.APPS[name](ctx)) for name in names]
         watcher = asyncio.ensure_future(self._announce())
         try:
             await asyncio.gather(
-                self._servers[0].serve(sockets=[self._sockets["queue"]]),
-                self._servers[1].serve(sockets=[self._sockets["direct"]]),
+                *(
+                    server.serve(sockets=[self._sockets[name]])
+                    for name, server in zip(names, self._servers, strict=True)
+                )
             )
         finally:
             watcher.cancel()

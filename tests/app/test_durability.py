@@ -88,6 +88,8 @@ def test_the_app_killed_and_restarted_keeps_queue_and_results(
         str(port),
         "--direct-port",
         str(direct),
+        "--tasks-port",
+        "0",
         "--cpu-threads",
         "1",
         "--redis-url",

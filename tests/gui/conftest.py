@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from engine.supervisor import EngineState
 from engine.task import TaskStatus
+from tests.support.redis_server import free_port
 
 # The offscreen platform says this of every top-level window it shows.
 OFFSCREEN_NOISE = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
@@ -43,7 +44,8 @@ def make_window(
     opened: list[MainWindow] = []
 
     def make(wait: bool = True, factory: object = None, **overrides: object) -> MainWindow:
-        values = {"host": "127.0.0.1", "queue_port": 0, "direct_port": 0, **overrides}
+        ports = {f"{name}_port": free_port() for name in ("queue", "direct", "tasks")}
+        values = {"host": "127.0.0.1", **ports, **overrides}
         settings = make_settings(**values)
         window = MainWindow(
             settings, factory or HostedBackend, store=PreferenceStore(settings_file)

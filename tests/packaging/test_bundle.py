@@ -219,8 +219,9 @@ def test_serve_answers_health_and_a_direct_transcription(
     folders: list[str],
     started: list[subprocess.Popen],
 ) -> None:
-    queue_port, direct_port = free_port(), free_port()
+    queue_port, direct_port, tasks_port = free_port(), free_port(), free_port()
     ports = ["--queue-port", str(queue_port), "--direct-port", str(direct_port)]
+    ports += ["--tasks-port", str(tasks_port)]
     log = tmp_path / "serve.log"
     with log.open("w") as sink:
         proc = subprocess.Popen(
@@ -230,6 +231,8 @@ def test_serve_answers_health_and_a_direct_transcription(
     health = _wait_healthy(proc, f"http://127.0.0.1:{direct_port}/health", log)
     assert health["engine_state"] == "ready"
     assert httpx.get(f"http://127.0.0.1:{queue_port}/health").json()["status"] == "healthy"
+    tasks_health = httpx.get(f"http://127.0.0.1:{tasks_port}/health").json()
+    assert tasks_health["status"] == "healthy" and "queue_stats" in tasks_health
     with open(jfk, "rb") as audio:
         answer = httpx.post(
             f"http://127.0.0.1:{direct_port}/transcribe/",
@@ -302,6 +305,7 @@ def test_gui_starts_offscreen_and_quits_cleanly(
     bundle: Bundle, env: dict[str, str], folders: list[str]
 ) -> None:
     ports = ["--queue-port", str(free_port()), "--direct-port", str(free_port())]
+    ports += ["--tasks-port", str(free_port())]
     gui_env = {**env, "STACKSCRIBE_QUIT_AFTER": "3"}
     try:
         proc = run(bundle, "gui", *ports, *folders, env=gui_env)

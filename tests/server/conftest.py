@@ -1,7 +1,8 @@
-"""A real server for each test: Runtime (stack host, engine process) and both listeners."""
+"""A real server for each test: Runtime (stack host, engine process) and its listeners."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,14 +15,27 @@ from app.runtime import Runtime
 
 @dataclass
 class Live:
+    """A started server; ``urls`` has the base URL of each listener served."""
+
     runtime: Runtime
-    queue: str
-    direct: str
+    urls: dict[str, str]
     uploads: Path
 
+    @property
+    def queue(self) -> str:
+        return self.urls["queue"]
+
+    @property
+    def direct(self) -> str:
+        return self.urls["direct"]
+
+    @property
+    def tasks(self) -> str:
+        return self.urls["tasks"]
+
     def client(self, which: str = "queue", **kwargs: object) -> httpx.Client:
-        base = self.queue if which == "queue" else self.direct
-        return httpx.Client(base_url=base, timeout=kwargs.pop("timeout", 60), **kwargs)
+        timeout = kwargs.pop("timeout", 60)
+        return httpx.Client(base_url=self.urls[which], timeout=timeout, **kwargs)  # type: ignore[arg-type]
 
     @property
     def ws(self) -> str:
@@ -36,17 +50,15 @@ def make_server(make_runtime: Callable[..., Runtime]) -> Iterator[Callable[..., 
     runners: list[ServerRunner] = []
 
     def make(wait: bool = True, **overrides: object) -> Live:
-        overrides = {"host": "127.0.0.1", "queue_port": 0, "direct_port": 0, **overrides}
-        runtime = make_runtime(wait=wait, **overrides)
-        runner = ServerRunner(runtime.service, server_config(runtime.settings))
+        """``listeners`` and ports in ``overrides`` choose what is served, as for ``serve``;
+        every listener served binds a free port."""
+        runtime = make_runtime(wait=wait, **{"host": "127.0.0.1", **overrides})
+        config = server_config(runtime.settings)
+        config = dataclasses.replace(config, **{f"{n}_port": 0 for n in config.listeners})
+        runner = ServerRunner(runtime.service, config)
         runner.start()
         runners.append(runner)
-        return Live(
-            runtime,
-            runner.url("queue"),
-            runner.url("direct"),
-            Path(runtime.settings.data_path) / "uploads",
-        )
+        return Live(runtime, runner.urls(), Path(runtime.settings.data_path) / "uploads")
 
     yield make
     for runner in runners:

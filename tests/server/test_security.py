@@ -101,6 +101,8 @@ def test_sigterm_stops_within_seconds_and_hands_back_the_task(
         str(queue_port),
         "--direct-port",
         str(direct_port),
+        "--tasks-port",
+        "0",
         "--cpu-threads",
         "1",
     )
