@@ -260,6 +260,11 @@ class RedisStack:
                 f"The queue is full ({self.max_size} tasks waiting, MAX_QUEUE_SIZE); "
                 "try again when some have finished"
             )
+        if task.owns_source:
+            # The audio now lives in Redis, where every engine reads it: an upload is deleted
+            # here and now, not on a final event this host might miss while reconnecting.
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(task.source)
         return position
 
     @guarded

@@ -95,7 +95,7 @@ class ResilientStack:
     def push(self, task: Task) -> int:
         if self._up.is_set():
             try:
-                return self.primary.push(task)
+                return self.primary.push(task) + len(self.local.positions())
             except StackUnavailable as exc:
                 self._lost(exc)
         return self.local.push(task)
@@ -143,22 +143,29 @@ class ResilientStack:
         task = self.local.get(task_id)
         if task is not None:
             return task
-        try:
-            return self.primary.get(task_id)
-        except StackUnavailable:
-            return None
+        # Raises StackUnavailable (503) while Redis is away: a task there is not "not found".
+        return self.primary.get(task_id)
+
+    # One order over both stacks: the local one is claimed first (see claim), so its queued
+    # tasks come first and Redis's follow them, never two tasks at the same position.
 
     def position(self, task_id: str) -> int | None:
+        if self.local.get(task_id) is not None:
+            return self.local.position(task_id)
         try:
-            return self._owner(task_id).position(task_id)
+            rank = self.primary.position(task_id)
         except StackUnavailable:
             return None
+        return None if rank is None else rank + len(self.local.positions())
 
     def positions(self) -> dict[str, int]:
-        return {**self._primary_or(dict, "positions"), **self.local.positions()}
+        local = self.local.positions()
+        remote = self._primary_or(dict, "positions")
+        return {**{t: p + len(local) for t, p in remote.items()}, **local}
 
     def list(self, status: TaskStatus | None = None, limit: int = 100) -> list[Task]:
-        tasks = self.local.list(status, limit) + self._primary_or(list, "list", status, limit)
+        # Raises StackUnavailable while Redis is away: the local part alone would hide tasks.
+        tasks = self.local.list(status, limit) + self.primary.list(status, limit)
         tasks.sort(key=lambda t: t.created_at, reverse=True)
         return tasks[:limit]
 

@@ -13,7 +13,8 @@ from collections.abc import Callable
 from typing import Any
 
 from engine.audio import probe
-from engine.errors import ModelUnavailable, NotFound, Unavailable
+from engine.errors import ModelUnavailable, NotFound, StackUnavailable, Unavailable
+from engine.live.hub import LiveHub
 from engine.memory_stack import MemoryStack
 from engine.stack import Listener, StackEvent, TaskStack
 from engine.supervisor import EngineState, EngineStatus, EngineSupervisor
@@ -26,10 +27,15 @@ class TaskService:
     """Submit, watch, cancel and read tasks, whatever the stack backend."""
 
     def __init__(
-        self, stack: TaskStack, direct: MemoryStack, supervisor: EngineSupervisor | None
+        self,
+        stack: TaskStack,
+        direct: MemoryStack,
+        supervisor: EngineSupervisor | None,
+        live: LiveHub | None = None,
     ) -> None:
         self.stack = stack
         self.direct = direct
+        self.live = live  # live streams, served by the same engine (None: not offered)
         self.supervisor = supervisor
         self._unsubscribe = [s.subscribe(self._cleanup) for s in (stack, direct)]
 
@@ -98,15 +104,18 @@ class TaskService:
 
     # -- reading -----------------------------------------------------------------------
 
+    # The direct lane is asked first: it is local, and answers while Redis is away (the
+    # shared stack raises StackUnavailable then, a 503, never "not found").
+
     def _stack_of(self, task_id: str) -> TaskStack:
-        if self.stack.get(task_id) is not None:
-            return self.stack
         if self.direct.get(task_id) is not None:
             return self.direct
+        if self.stack.get(task_id) is not None:
+            return self.stack
         raise NotFound(f"Task {task_id} not found")
 
     def get(self, task_id: str) -> Task:
-        task = self.stack.get(task_id) or self.direct.get(task_id)
+        task = self.direct.get(task_id) or self.stack.get(task_id)
         if task is None:
             raise NotFound(f"Task {task_id} not found")
         return task
@@ -165,7 +174,11 @@ class TaskService:
     def _cleanup(self, event: StackEvent) -> None:
         if not isinstance(event, TaskEvent) or not event.status.is_final:
             return
-        task = self.stack.get(event.task_id) or self.direct.get(event.task_id)
+        try:
+            task = self.direct.get(event.task_id) or self.stack.get(event.task_id)
+        except StackUnavailable as exc:  # a Redis task's audio left this host at its push
+            log.debug("Task %s not read after it ended: %s", event.task_id, exc)
+            return
         if task is not None and task.owns_source:
             _remove(task.source)
 

@@ -9,9 +9,10 @@ import logging
 from typing import Any
 
 from fastapi import APIRouter
+from fastapi.concurrency import run_in_threadpool
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from engine.errors import NotFound
+from engine.errors import NotFound, StackUnavailable
 from engine.task import Task, TaskEvent, TaskStatus
 from server.context import ServerContext, authorize_socket
 
@@ -99,18 +100,21 @@ def router(origins: tuple[str, ...]) -> APIRouter:
             return
         await websocket.accept()
         try:
-            task = ctx.service.get(task_id)
+            task = await run_in_threadpool(ctx.service.get, task_id)
         except NotFound:
-            await websocket.send_text(
-                json.dumps(
-                    {"type": "error", "task_id": task_id, "message": f"Task {task_id} not found"}
-                )
-            )
-            await websocket.close(code=1000)
+            await _error(websocket, task_id, f"Task {task_id} not found", 1000)
+            return
+        except StackUnavailable as exc:  # the task may well exist: say so, and to retry
+            await _error(websocket, task_id, f"{exc}; try again in a moment", 1013)
             return
         await _serve(websocket, ctx, task)
 
     return api
+
+
+async def _error(websocket: WebSocket, task_id: str, message: str, code: int) -> None:
+    await websocket.send_text(json.dumps({"type": "error", "task_id": task_id, "message": message}))
+    await websocket.close(code=code)
 
 
 async def _serve(websocket: WebSocket, ctx: ServerContext, task: Task) -> None:

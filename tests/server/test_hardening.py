@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
+import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -11,7 +13,9 @@ import httpx
 import pytest
 import websockets
 
-from tests.server.conftest import upload
+from engine.redis_stack import RedisOptions
+from tests.server.conftest import upload, wait_final
+from tests.support.redis_server import RedisServer
 
 LISTENERS = ["queue", "direct"]
 
@@ -142,3 +146,49 @@ def test_a_binary_frame_closes_the_socket_with_1003(live, jfk: str) -> None:
             return ws.close_code
 
     assert asyncio.run(main()) == 1003
+
+
+def _until(condition, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+@pytest.mark.redis
+def test_a_known_task_is_503_not_404_while_redis_is_away(
+    make_server, tmp_path: Path, jfk: str
+) -> None:
+    server = RedisServer(tmp_path / "redis").start()
+    try:
+        live = make_server(redis=RedisOptions(url=server.url, prefix="away:"), redis_url=server.url)
+        with live.client() as client:
+            task_id = upload(client, jfk).json()["task_id"]
+            assert wait_final(client, task_id)["status"] == "completed"
+            server.kill()
+            for method, path in [
+                ("GET", f"/task/{task_id}"),
+                ("GET", f"/task/{task_id}/result"),
+                ("DELETE", f"/task/{task_id}"),
+                ("GET", "/tasks"),
+            ]:
+                answer = client.request(method, path)
+                assert answer.status_code == 503, (method, path, answer.text)
+                assert "Redis" in answer.json()["detail"] and answer.headers["Retry-After"]
+            assert client.get("/health").status_code == 200  # health still answers
+
+            async def frame() -> tuple[dict, int | None]:
+                async with websockets.connect(f"{live.ws}/ws/{task_id}") as ws:
+                    first = json.loads(await ws.recv())
+                    with pytest.raises(websockets.ConnectionClosed):
+                        await asyncio.wait_for(ws.recv(), 10)
+                    return first, ws.close_code
+
+            first, code = asyncio.run(frame())
+            assert first["type"] == "error" and "not found" not in first["message"]
+            assert code == 1013  # try again later
+            server.start()
+            _until(lambda: client.get(f"/task/{task_id}").status_code == 200)
+            assert client.get(f"/task/{task_id}").json()["status"] == "completed"
+    finally:
+        server.stop()
