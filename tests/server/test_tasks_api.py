@@ -199,12 +199,16 @@ def test_delete_queued_running_and_finished(live, ten_minutes: str, jfk: str) ->
     assert stats["cancelled_tasks"] == 2 and stats["completed_tasks"] == 1
 
 
-def test_unknown_ids_are_404(live) -> None:
+def test_unknown_ids_are_404_and_the_api_is_described(live) -> None:
     with live.client("tasks") as tasks:
         for method, path in [("GET", "/tasks/nope"), ("DELETE", "/tasks/nope")]:
             response = tasks.request(method, path)
             assert response.status_code == 404, response.text
             assert "nope" in response.json()["detail"]
+        spec = tasks.get("/openapi.json").json()
+    assert {"/tasks/transcription", "/tasks/{task_id}", "/tasks", "/stats", "/health"} <= set(
+        spec["paths"]
+    )
 
 
 @pytest.fixture
@@ -326,3 +330,28 @@ def test_last_backup_is_the_last_save_redis_reports(
     assert status["backend"] == "redis" and status["last_backup"] == expected
     assert stats["last_backup"] == expected and stats["redis_connected"] is True
     assert health["queue_service"]["healthy"] is True
+
+
+@pytest.mark.redis
+def test_the_queue_card_sees_redis_go_away(make_server, tmp_path: Path, jfk: str) -> None:
+    from engine.redis_stack import RedisOptions
+    from tests.support.redis_server import RedisServer
+
+    own = RedisServer(tmp_path / "redis").start()  # this test kills it
+    try:
+        options = RedisOptions(url=own.url, prefix="away:")
+        live = make_server(durable=True, redis=options, redis_url=own.url)
+        with live.client() as queue:
+            assert queue.get("/health").json()["queue_service"]["healthy"] is True
+            own.kill()
+            deadline = time.monotonic() + 30
+            while (health := queue.get("/health").json())["queue_service"]["healthy"]:
+                assert time.monotonic() < deadline, "Redis's loss never showed"
+                time.sleep(0.05)
+            upload(queue, jfk)  # accepted into the local, journaled stack
+            status = queue.get("/queue/status").json()
+        assert health["redis_connected"] is False and health["status"] == "degraded"
+        assert health["queue_service"]["stats"]["redis_connected"] is False
+        assert _recent(status["last_backup"])  # the local journal's last write
+    finally:
+        own.stop()
