@@ -355,3 +355,35 @@ def test_the_queue_card_sees_redis_go_away(make_server, tmp_path: Path, jfk: str
         assert _recent(status["last_backup"])  # the local journal's last write
     finally:
         own.stop()
+
+
+def test_the_same_security_as_the_other_listeners(make_server, jfk: str) -> None:
+    live = make_server(api_key="s3cret")
+    good = {"Authorization": "Bearer s3cret"}
+    with live.client("tasks") as tasks:
+        assert tasks.get("/health").status_code == 200
+        for method, path in [
+            ("GET", "/tasks"),
+            ("GET", "/tasks/x"),
+            ("DELETE", "/tasks/x"),
+            ("GET", "/stats"),
+            ("GET", "/config"),
+            ("POST", "/tasks/transcription"),
+            ("POST", "/tasks/risk-detection"),
+        ]:
+            refused = tasks.request(method, path)
+            assert refused.status_code == 401 and "Bearer" in refused.json()["detail"], path
+        assert tasks.get("/stats", headers=good).status_code == 200
+        with open(jfk, "rb") as fh:
+            sent = tasks.post("/tasks/transcription", headers=good, files={"file": fh})
+        assert sent.status_code == 200, sent.text
+        assert "s3cret" not in tasks.get("/config", headers=good).text
+        preflight = {"Access-Control-Request-Method": "POST"}
+        allowed = tasks.options(
+            "/tasks/transcription", headers={"Origin": "http://localhost:3000", **preflight}
+        )
+        assert allowed.headers["access-control-allow-origin"] == "http://localhost:3000"
+        denied = tasks.options(
+            "/tasks/transcription", headers={"Origin": "http://evil.example", **preflight}
+        )
+        assert "access-control-allow-origin" not in denied.headers
