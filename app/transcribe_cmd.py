@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
+import queue
+import signal
 import sys
-import threading
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from app.cli import FORMAT_CHOICES
 from app.settings import Settings
-from engine import formats
+from engine import formats, media
 from engine.errors import StackscribeError
 from engine.stack import StackEvent
 from engine.supervisor import EngineState, EngineStatus
@@ -30,6 +33,7 @@ class _Job:
     status: TaskStatus | None = None
     error: str | None = None
     outputs: list[str] = field(default_factory=list)
+    name: str = ""  # NAME of the NAME.EXT written, unique among this run's inputs
 
 
 def _formats(spec: str) -> list[str]:
@@ -72,11 +76,13 @@ class _DownloadBar:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    from tqdm import tqdm
-
     from app.runtime import Runtime
 
     fmts = _formats(args.format)
+    problem = _check_output_dir(args.output_dir)
+    if problem:
+        print(f"stackscribe: {problem}", file=sys.stderr)
+        return 2
     if args.log_level is None:
         logging.getLogger().setLevel(logging.WARNING)  # the bars say what INFO would
     options = TranscribeOptions(
@@ -86,44 +92,115 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         vad_filter=not args.no_vad,
         initial_prompt=args.initial_prompt,
     )
-    jobs = [_Job(path) for path in args.files]
-    runtime = Runtime(settings, on_engine_change=_DownloadBar())
+    jobs = _jobs(args.files)
     try:
-        status = runtime.supervisor.wait_settled(timeout=None)  # type: ignore[arg-type]
-        if status.state != EngineState.READY:
-            print(f"stackscribe: {status.error or 'the engine did not start'}", file=sys.stderr)
-            return 2
-        done = threading.Event()
-        width = max(len(Path(j.path).name) for j in jobs)
-        for i, job in enumerate(jobs):
-            job.bar = tqdm(
-                total=100,
-                desc=Path(job.path).name.ljust(width),
-                position=i,
-                file=sys.stderr,
-                bar_format="{desc} {percentage:3.0f}%|{bar}|{postfix}",
-            )
-        unsubscribe = runtime.service.subscribe(lambda e: _on_event(e, jobs, done))
-        # The stack serves the highest priority first: falling priorities keep the files in
-        # the order given (equal priorities would run newest first).
-        for i, job in enumerate(jobs):
-            _submit(runtime, job, options, priority=-i)
-        _on_event(None, jobs, done)
-        done.wait()
-        unsubscribe()
-        for job in jobs:
-            job.bar.close()
-            if job.status == TaskStatus.COMPLETED:
-                _write(runtime, job, fmts, args.output_dir)
+        runtime = Runtime(settings, on_engine_change=_DownloadBar())
     except KeyboardInterrupt:
+        print("stackscribe: interrupted", file=sys.stderr)
+        return 130
+    try:
+        return _transcribe(runtime, jobs, options, fmts, args.output_dir)
+    except KeyboardInterrupt:
+        # A second Ctrl-C from here on kills the engine: nothing is waited for any more.
+        signal.signal(signal.SIGINT, lambda *_: runtime.supervisor.kill())
         for job in jobs:
             if job.task_id and job.status is None:
-                runtime.service.cancel(job.task_id)
-        print("stackscribe: interrupted", file=sys.stderr)
+                with contextlib.suppress(StackscribeError):
+                    runtime.service.cancel(job.task_id)
+        print("stackscribe: interrupted (Ctrl-C again to stop at once)", file=sys.stderr)
         return 130
     finally:
         runtime.close()
+
+
+def _transcribe(
+    runtime: Any, jobs: list[_Job], options: TranscribeOptions, fmts: list[str], output_dir: str
+) -> int:
+    """Run every job; each transcript is written as soon as its file has finished."""
+    from tqdm import tqdm
+
+    status = runtime.supervisor.wait_settled(timeout=None)
+    if status.state != EngineState.READY:
+        print(f"stackscribe: {status.error or 'the engine did not start'}", file=sys.stderr)
+        return 2
+    width = max(len(Path(j.path).name) for j in jobs)
+    for i, job in enumerate(jobs):
+        job.bar = tqdm(
+            total=100,
+            desc=Path(job.path).name.ljust(width),
+            position=i,
+            file=sys.stderr,
+            bar_format="{desc} {percentage:3.0f}%|{bar}|{postfix}",
+        )
+        if job.error:
+            job.bar.set_postfix_str(f"failed: {job.error}")
+    finished: queue.Queue[_Job] = queue.Queue()
+    unsubscribe = runtime.service.subscribe(lambda e: _on_event(e, jobs, finished))
+    try:
+        # The stack serves the highest priority first: falling priorities keep the files in
+        # the order given (equal priorities would run newest first).
+        for i, job in enumerate(jobs):
+            if job.status is None:
+                _submit(runtime, job, options, priority=-i)
+        waiting = {j.task_id for j in jobs if j.task_id}
+        while waiting:
+            job = finished.get()
+            if job.task_id in waiting:
+                waiting.discard(job.task_id)
+                if job.status == TaskStatus.COMPLETED:
+                    _write(runtime, job, fmts, output_dir)
+    finally:
+        unsubscribe()
+        for job in jobs:
+            job.bar.close()
     return _summary(jobs)
+
+
+def _check_output_dir(output_dir: str) -> str | None:
+    """Why transcripts could not be written to ``output_dir``, found before any work."""
+    if output_dir == "-":
+        return None
+    try:
+        os.makedirs(output_dir, exist_ok=True)
+    except OSError as exc:
+        return f"--output-dir {output_dir} cannot be created: {exc.strerror}"
+    if not os.access(output_dir, os.W_OK | os.X_OK):
+        return f"--output-dir {output_dir} is not writable"
+    return None
+
+
+def _jobs(arguments: list[str]) -> list[_Job]:
+    """A job per file; a folder stands for the audio and video files inside it."""
+    jobs: list[_Job] = []
+    for argument in arguments:
+        if not os.path.isdir(argument):
+            jobs.append(_Job(argument))
+            continue
+        found = media.in_folder(Path(argument))
+        if not found:
+            why = "a folder with no audio or video files in it"
+            jobs.append(_Job(argument, status=TaskStatus.FAILED, error=why))
+        jobs += [_Job(str(path)) for path in found]
+    _name_outputs(jobs)
+    return jobs
+
+
+def _name_outputs(jobs: list[_Job]) -> None:
+    """``NAME`` of each job's ``NAME.EXT``: the file's stem, unless another input shares it.
+
+    Then the whole file name (``talk.flac``), and a number if even that is taken, so one
+    input's transcript never overwrites another's (case-insensitively, as on macOS).
+    """
+    stems = Counter(Path(j.path).stem.lower() for j in jobs)
+    taken: set[str] = set()
+    for job in jobs:
+        path = Path(job.path)
+        base = path.stem if stems[path.stem.lower()] == 1 else path.name
+        name, n = base, 2
+        while name.lower() in taken:
+            name, n = f"{base}-{n}", n + 1
+        taken.add(name.lower())
+        job.name = name
 
 
 def _submit(runtime: Any, job: _Job, options: TranscribeOptions, priority: int) -> None:
@@ -142,18 +219,18 @@ def _submit(runtime: Any, job: _Job, options: TranscribeOptions, priority: int) 
     job.task_id = task.id
 
 
-def _on_event(event: StackEvent | None, jobs: list[_Job], done: threading.Event) -> None:
-    if isinstance(event, TaskEvent):
-        for job in jobs:
-            if job.task_id != event.task_id:
-                continue
-            job.bar.n = round(event.progress * 100)
-            job.bar.set_postfix_str(event.message, refresh=False)
-            job.bar.refresh()
-            if event.status.is_final:
-                job.status, job.error = event.status, event.error
-    if all(j.status is not None for j in jobs):
-        done.set()
+def _on_event(event: StackEvent, jobs: list[_Job], finished: queue.Queue[_Job]) -> None:
+    if not isinstance(event, TaskEvent):
+        return
+    for job in jobs:
+        if job.task_id != event.task_id or job.status is not None:
+            continue
+        job.bar.n = round(event.progress * 100)
+        job.bar.set_postfix_str(event.message, refresh=False)
+        job.bar.refresh()
+        if event.status.is_final:
+            job.status, job.error = event.status, event.error
+            finished.put(job)
 
 
 def _write(runtime: Any, job: _Job, fmts: list[str], output_dir: str) -> None:
@@ -163,11 +240,14 @@ def _write(runtime: Any, job: _Job, fmts: list[str], output_dir: str) -> None:
         if output_dir == "-":
             sys.stdout.write(text if text.endswith("\n") else text + "\n")
             continue
-        os.makedirs(output_dir, exist_ok=True)
-        target = Path(output_dir) / f"{Path(job.path).stem}.{formats.EXTENSIONS[fmt]}"
+        target = Path(output_dir) / f"{job.name}.{formats.EXTENSIONS[fmt]}"
         if fmt == "verbose_json":
-            target = target.with_suffix(".verbose.json")
-        target.write_text(text, encoding="utf-8")
+            target = Path(output_dir) / f"{job.name}.verbose.json"
+        try:
+            target.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            job.status, job.error = TaskStatus.FAILED, f"cannot write {target}: {exc.strerror}"
+            return
         job.outputs.append(str(target))
 
 

@@ -137,6 +137,14 @@ class EngineSupervisor:
     def start(self) -> None:
         self._thread.start()
 
+    def kill(self) -> None:
+        """End the engine now, mid-task (a second Ctrl-C); ``stop`` then has nothing to wait for."""
+        self._stopping.set()
+        self._cancel_download.set()
+        process = self._process
+        if process is not None and process.is_alive():
+            process.kill()
+
     def stop(self, timeout: float = 5.0) -> None:
         """Ask the engine to hand back its tasks and exit; kill it after ``timeout``."""
         self._stopping.set()
