@@ -85,10 +85,6 @@ class ServerRunner:
             self._sockets.clear()
             raise
 
-    @property
-    def listeners(self) -> tuple[str, ...]:
-        return self.config.listeners
-
     def port(self, which: str) -> int:
         return self._sockets[which].getsockname()[1]
 
