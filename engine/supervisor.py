@@ -267,7 +267,10 @@ class EngineSupervisor:
             "and was stopped"
         )
         for stack in self.stacks.values():
-            stack.release_lost(task_id, reason, max_attempts=0)
+            try:
+                stack.release_lost(task_id, reason, max_attempts=0)
+            except StackUnavailable as exc:  # the thread lives on; the lease runs out instead
+                log.warning("Task %s not failed for its timeout now: %s", task_id, exc)
 
     def _recover(self, reason: str) -> None:
         for stack, task in self._held():
