@@ -49,6 +49,8 @@ class ForwardedLogs:
 
     def stop(self) -> None:
         self._listener.stop()
+        self.queue.close()  # and its feeder thread, which the listener's last record started
+        self.queue.join_thread()
 
 
 class _Reemit(logging.Handler):

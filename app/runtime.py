@@ -7,6 +7,7 @@ the local stack in the data folder, so queued tasks and results survive a restar
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import multiprocessing
@@ -69,20 +70,41 @@ class Runtime:
         redis: RedisOptions | None = None,
     ) -> None:
         self.settings = settings
+        self._undo = contextlib.ExitStack()  # what has started, stopped again if a step fails
+        try:
+            self._start(on_engine_change, durable, redis)
+        except BaseException:
+            self._undo.close()
+            raise
+        self._undo.pop_all()  # from here on close() stops everything, in its own order
+
+    def _start(
+        self,
+        on_engine_change: Callable[[EngineStatus], None] | None,
+        durable: bool,
+        redis: RedisOptions | None,
+    ) -> None:
+        settings = self.settings
         journal = SqliteJournal(settings.data_path / "tasks.sqlite3") if durable else None
         self.local = MemoryStack(max_size=settings.max_queue_size, journal=journal)
+        self._undo.callback(self.local.close)
         self.direct = MemoryStack()
+        self._undo.callback(self.direct.close)
         self.redis = redis
         self.stack: TaskStack = self.local
         if redis is not None:
             primary = redis.open()
+            self._undo.callback(primary.close)
             primary.start_reaper()
             self.stack = ResilientStack(primary, self.local)
+            self._undo.callback(self.stack.close)
         self.backend = self.stack.backend
         self._logs = ForwardedLogs(multiprocessing.get_context("spawn"))
         self._host = StackHost({"stack": self.local, "direct": self.direct})
         address = self._host.start()
+        self._undo.callback(self._host.stop)
         self._logs.start()
+        self._undo.callback(self._logs.stop)
         self.supervisor = EngineSupervisor(
             model=settings.model,
             cache_dir=settings.model_cache,
