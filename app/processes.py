@@ -35,4 +35,4 @@ def engine_main(
         queue.append(redis.open())  # after the local stack: what Redis could not take
     lanes = {"queue": queue, "direct": [connect(address, "direct")]}
     logging.getLogger(__name__).debug("Engine %s connected to the host", config.engine_id)
-    serve(config, lanes, stop, messages.put)
+    serve(config, lanes, stop, messages.put, live=connect(address, "live"))

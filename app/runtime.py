@@ -18,6 +18,7 @@ from app.logs import ForwardedLogs
 from app.processes import engine_main
 from app.settings import Settings
 from engine.journal import SqliteJournal
+from engine.live.hub import LiveHub, LiveLimits
 from engine.memory_stack import MemoryStack, StackHost
 from engine.redact import redact
 from engine.redis_stack import RedisOptions, reachable
@@ -100,7 +101,14 @@ class Runtime:
             self._undo.callback(self.stack.close)
         self.backend = self.stack.backend
         self._logs = ForwardedLogs(multiprocessing.get_context("spawn"))
-        self._host = StackHost({"stack": self.local, "direct": self.direct})
+        self.live = LiveHub(
+            LiveLimits(
+                max_streams=settings.live_max_streams,
+                max_frame_bytes=settings.live_max_frame_kb * 1024,
+                max_seconds=settings.live_max_minutes * 60,
+            )
+        )
+        self._host = StackHost({"stack": self.local, "direct": self.direct, "live": self.live})
         address = self._host.start()
         self._undo.callback(self._host.stop)
         self._logs.start()
@@ -121,7 +129,7 @@ class Runtime:
             max_attempts=settings.max_attempts,
             on_change=on_engine_change,
         )
-        self.service = TaskService(self.stack, self.direct, self.supervisor)
+        self.service = TaskService(self.stack, self.direct, self.supervisor, live=self.live)
         self.supervisor.start()
 
     def _engine_config(self, engine_id: str, model_path: str) -> EngineConfig:

@@ -199,6 +199,25 @@ class Settings:
         env="CORS_ORIGINS",
         modes=SERVING,
     )
+    live_max_streams: int = setting(
+        4,
+        "Most live transcription streams open at once (/ws/live, /v1/realtime, the GUI's "
+        "recording); one more is refused with a clear error",
+        env="LIVE_MAX_STREAMS",
+        modes=SERVING,
+    )
+    live_max_frame_kb: int = setting(
+        256,
+        "Largest audio frame a live stream accepts, in KB (the stream ends with an error above)",
+        env="LIVE_MAX_FRAME_KB",
+        modes=SERVING,
+    )
+    live_max_minutes: float = setting(
+        240.0,
+        "Longest live stream, in minutes of audio (it ends with an error past this)",
+        env="LIVE_MAX_MINUTES",
+        modes=SERVING,
+    )
     log_level: str = setting(
         "info",
         "Logging level",

@@ -293,8 +293,9 @@ def serve(
     stop: threading.Event,
     status: StatusFn,
     make_transcriber: Callable[[EngineConfig], Transcriber] | None = None,
+    live: Any = None,
 ) -> None:
-    """Load the model, run a worker per lane until ``stop`` is set, then return."""
+    """Load the model, run a worker per lane (and one for ``live`` streams) until ``stop``."""
     status({"state": "loading", "model": config.model_name})
     try:
         transcriber = (make_transcriber or _whisper)(config)
@@ -312,6 +313,7 @@ def serve(
             "compute_type": getattr(transcriber, "compute_type", ""),
         }
     )
+    gate = DirectFirst()  # the direct lane runs alone; the others wait at their next segment
     workers = [
         Worker(
             stacks,
@@ -320,12 +322,16 @@ def serve(
             config.worker_timeout,
             stop,
             config.work_dir,
+            gate=gate,
+            priority=lane == "direct",
         )
         for lane, stacks in lanes.items()
     ]
     threads = [
         threading.Thread(target=w.run, name=f"worker-{w.worker_id}", daemon=True) for w in workers
     ]
+    if live is not None and hasattr(transcriber, "model"):
+        threads.append(_live_thread(live, transcriber, config, stop))
     threads.append(
         threading.Thread(
             target=_heartbeats,
@@ -339,6 +345,17 @@ def serve(
     for thread in threads:
         thread.join()
     status({"state": "stopped"})
+
+
+def _live_thread(
+    hub: Any, transcriber: Transcriber, config: EngineConfig, stop: threading.Event
+) -> threading.Thread:
+    from engine.live.streamer import WhisperDecoder
+    from engine.live.worker import LiveWorker
+
+    decoder = WhisperDecoder(transcriber.model, config.decode.beam_size)  # type: ignore[attr-defined]
+    worker = LiveWorker(hub, decoder, stop, f"{config.engine_id}/live")
+    return threading.Thread(target=worker.run, name="worker-live", daemon=True)
 
 
 def _whisper(config: EngineConfig) -> Transcriber:

@@ -8,8 +8,10 @@ from fastapi.middleware.cors import CORSMiddleware
 from server import (
     errors,
     guards,
+    realtime,
     routes_common,
     routes_direct,
+    routes_live,
     routes_openai,
     routes_queue,
     routes_risk,
@@ -63,6 +65,8 @@ def direct_app(ctx: ServerContext) -> FastAPI:
     app.include_router(routes_common.router("direct"))
     app.include_router(routes_direct.router())
     app.include_router(routes_openai.router())
+    app.include_router(routes_live.router())
+    app.include_router(realtime.router())
     return app
 
 
