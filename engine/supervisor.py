@@ -47,6 +47,9 @@ class EngineStatus:
 
     state: EngineState = EngineState.STARTING
     model: str = ""
+    #: Why this model runs ("named", "the default model", or why the fallback was taken).
+    model_reason: str = ""
+    model_fallback: bool = False
     device: str = ""
     compute_type: str = ""
     error: str | None = None
@@ -192,11 +195,16 @@ class EngineSupervisor:
         def progress(done: int, total: int) -> None:
             self._set(state=EngineState.DOWNLOADING, download_done=done, download_total=total)
 
-        return model_store.ensure(self.model, self.cache_dir, progress, self._cancel_download)
+        choice = model_store.choose(self.model, self.cache_dir, progress, self._cancel_download)
+        log.info("Model %s at %s: %s", choice.name, choice.path, choice.reason)
+        self._set(model=choice.name, model_reason=choice.reason, model_fallback=choice.fallback)
+        return choice.path
 
     def _run_once(self, path: str) -> str:
         """Spawn the engine and watch it until it exits; returns why it ended."""
+        # The engine names the model it loaded: the one chosen, not an empty "automatic".
         config = self.make_config(self.engine_id, path)
+        config = dataclasses.replace(config, model_name=self.status.model)
         self._engine_stop = self._ctx.Event()
         messages = self._ctx.Queue()
         self._process = self._ctx.Process(
@@ -230,7 +238,7 @@ class EngineSupervisor:
         if state == EngineState.READY:
             log.info(
                 "Engine ready: model %s on %s (%s)",
-                self.model,
+                self.status.model,
                 message.get("device"),
                 message.get("compute_type"),
             )

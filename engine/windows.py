@@ -112,8 +112,12 @@ def _pieces(blocks: Iterable[np.ndarray], mode: str, vad: bool) -> Iterator[Spee
     )
 
 
+#: Sequential decoding starts afresh (no carried context) at each plan: few seams read best.
+SEQUENTIAL_PLAN_WINDOWS = 10
+
+
 def plans(blocks: Iterable[np.ndarray], mode: str, vad: bool, batch_windows: int) -> Iterator[Plan]:
-    """Plans of ``batch_windows`` windows (batched) or as much speech (sequential)."""
+    """Plans of ``batch_windows`` windows (batched) or five minutes of speech (sequential)."""
     counted = _Counted(blocks)
     batched = mode == "batched"
     closed: list[list[Speech]] = []
@@ -129,7 +133,7 @@ def plans(blocks: Iterable[np.ndarray], mode: str, vad: bool, batch_windows: int
         if batched and len(closed) >= batch_windows:
             yield _plan(closed, batched, current[0].start)
             closed = []
-        elif not batched and length >= batch_windows * WINDOW:
+        elif not batched and length >= SEQUENTIAL_PLAN_WINDOWS * WINDOW:
             yield _plan([current], batched, counted.seen)
             current, length = [], 0
     if current:

@@ -55,8 +55,10 @@ class StatusBar(QStatusBar):
         color = STATE_COLORS.get(status.state, "#d97706")
         self._set_engine(text, color, status.error or text)
         model = os.path.basename(status.model.rstrip("/\\")) or status.model
-        self.model.setText(f"Model: {model}")
-        self.model.setToolTip(status.model)
+        fallback = " (offline fallback)" if status.model_fallback else ""
+        self.model.setText(f"Model: {model}{fallback}")
+        reason = f": {status.model_reason}" if status.model_reason else ""
+        self.model.setToolTip(f"{status.model}{reason}")
         device = status.device or "…"
         if status.compute_type:
             device += f" ({status.compute_type})"

@@ -10,6 +10,7 @@ APT_PACKAGES=(
   alsa-utils            # arecord/aplay, and ALSA's file plugin for the recording test
   libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 libglib2.0-0  # Qt (offscreen too)
   binutils              # PyInstaller inspects shared libraries with objdump
+  espeak-ng             # synthetic speech of known texts for the accuracy tests and benchmarks
   libxcb-icccm4 libxcb-keysyms1 libwayland-cursor0 libwayland-egl1  # Qt's X11/Wayland plugins
 )
 

@@ -30,6 +30,7 @@ def health_body(
         "timestamp": now_iso(),
         "model_loaded": engine.state == EngineState.READY,
         "model": engine.model,
+        "model_reason": engine.model_reason,
         "device": engine.device,
         "compute_type": engine.compute_type,
         "backend": backend["backend"],
