@@ -12,6 +12,8 @@ import pytest
 from tests.support import audio_files, tiny_whisper
 from tests.support.redis_server import RedisServer
 
+pytest.register_assert_rewrite("tests.support.speech")
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Nothing in the suite may reach the network: the hub answers "offline" at once.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -54,6 +56,14 @@ def tiny_en_model() -> str:
 def base_model() -> str:
     """Real multilingual Whisper base, for language detection and translation."""
     return _bundled("base")
+
+
+@pytest.fixture(scope="session")
+def read_aloud() -> str:
+    """Six minutes of espeak-ng reading a known text (tests/support/texts, 1,127 words)."""
+    from tests.support import speech
+
+    return str(speech.synthesize(speech.TEST_CACHE.parent / "declaration.wav"))
 
 
 @pytest.fixture(scope="session")

@@ -11,8 +11,6 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
-from pathlib import Path
 
 import pytest
 
@@ -20,7 +18,7 @@ from engine.task import TranscribeOptions
 from engine.transcriber import DecodeSettings, WhisperTranscriber
 from tests.support import speech
 
-CACHE = Path(tempfile.gettempdir()) / "stackscribe-test-models" / "transcripts"
+CACHE = speech.TEST_CACHE
 
 
 @pytest.fixture(scope="module")
@@ -31,12 +29,6 @@ def tiny_en(tiny_en_model: str) -> WhisperTranscriber:
 @pytest.fixture(scope="module")
 def base(base_model: str) -> WhisperTranscriber:
     return WhisperTranscriber(base_model, device="cpu", cpu_threads=2, num_workers=1)
-
-
-@pytest.fixture(scope="session")
-def read_aloud() -> str:
-    """Six minutes of espeak-ng reading a known text (1,127 words)."""
-    return str(speech.synthesize(CACHE.parent / "declaration.wav"))
 
 
 def transcribe(transcriber: WhisperTranscriber, path: str, **options: object):
@@ -77,23 +69,6 @@ MODES = [
 ]
 
 
-def _check_against_raw(ours: speech.Heard, raw: speech.Heard, duration: float) -> None:
-    reference = speech.text()
-    mine, theirs = speech.align(reference, ours.text), speech.align(reference, raw.text)
-    assert mine.wer <= theirs.wer + 0.01, (mine.wer, theirs.wer)
-    assert mine.lost_runs(found_by=theirs) == []
-
-    errors = speech.midpoint_errors(raw, ours)
-    assert len(errors) > 0.8 * len(mine.reference)
-    assert statistics.median(errors) <= 0.15
-    assert statistics.quantiles(errors, n=20)[-1] <= 0.5  # the 95th percentile
-
-    previous = 0.0
-    for start, end, _ in ours.words:
-        assert previous <= start <= end <= duration + 0.01
-        previous = start
-
-
 @pytest.mark.parametrize("options", MODES)
 def test_every_mode_keeps_every_word(
     tiny_en: WhisperTranscriber, tiny_en_model: str, read_aloud: str, options: dict
@@ -101,7 +76,7 @@ def test_every_mode_keeps_every_word(
     result = transcribe(tiny_en, read_aloud, **options)
     vad = bool(options.get("vad_filter", True))
     raw = speech.raw_sequential(tiny_en_model, read_aloud, vad, CACHE)
-    _check_against_raw(heard(result), raw, result.duration)
+    speech.check_against_raw(heard(result), raw, result.duration)
     # Segments a subtitle can show: sentence-sized, never a whole window.
     lengths = [s.end - s.start for s in result.segments]
     assert len(result.segments) >= 30 and statistics.median(lengths) <= 12.0
@@ -119,7 +94,7 @@ def test_the_command_line_keeps_every_word(tiny_en_model: str, read_aloud: str, 
     result = json.loads((tmp_path / "declaration.json").read_text())
     words = [(w["start"], w["end"], w["text"]) for s in result["segments"] for w in s["words"]]
     raw = speech.raw_sequential(tiny_en_model, read_aloud, True, CACHE)
-    _check_against_raw(speech.Heard(result["text"], words), raw, result["duration"])
+    speech.check_against_raw(speech.Heard(result["text"], words), raw, result["duration"])
 
 
 @pytest.mark.slow

@@ -10,12 +10,16 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import statistics
 import subprocess
+import tempfile
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 TEXTS = Path(__file__).with_name("texts")
+#: Where the tests keep what every test process can share: models, speech, raw transcripts.
+TEST_CACHE = Path(tempfile.gettempdir()) / "stackscribe-test-models" / "transcripts"
 
 #: Public-domain text, 1,127 words; about 6 minutes at espeak-ng's default speed.
 DECLARATION = "declaration"
@@ -212,3 +216,26 @@ def raw_sequential(model: str, audio: str, vad_filter: bool, cache_dir: str | Pa
             cache.write_text(json.dumps(heard))
     data = json.loads(cache.read_text())
     return Heard(data["text"], [tuple(w) for w in data["words"]])
+
+
+def check_against_raw(ours: Heard, raw: Heard, duration: float) -> None:
+    """Fail unless ``ours`` is as complete and as well timed as raw faster-whisper's run.
+
+    WER at most 1 point above it, no run of 3 or more reference words lost that it found,
+    word midpoints within 0.15 s at the median and 0.5 s at the 95th percentile, word times
+    monotone and inside the file.
+    """
+    reference = text()
+    mine, theirs = align(reference, ours.text), align(reference, raw.text)
+    assert mine.wer <= theirs.wer + 0.01, (mine.wer, theirs.wer)
+    assert mine.lost_runs(found_by=theirs) == []
+
+    errors = midpoint_errors(raw, ours)
+    assert len(errors) > 0.8 * len(mine.reference)
+    assert statistics.median(errors) <= 0.15
+    assert statistics.quantiles(errors, n=20)[-1] <= 0.5  # the 95th percentile
+
+    previous = 0.0
+    for start, end, _ in ours.words:
+        assert previous <= start <= end <= duration + 0.01
+        previous = start

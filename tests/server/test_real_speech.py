@@ -1,0 +1,34 @@
+"""The server with real Whisper weights: what a client gets back is complete and well timed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.server.conftest import upload, wait_final
+from tests.support import speech
+
+
+def test_the_queue_keeps_every_word(make_server, tiny_en_model: str, read_aloud: str) -> None:
+    """A long read posted as the frontend posts it, with the API's defaults (auto mode)."""
+    live = make_server(model=tiny_en_model, cpu_threads=2, device="cpu")
+    with live.client() as client:
+        answer = upload(client, read_aloud)
+        assert answer.status_code == 200, answer.text
+        task = wait_final(client, answer.json()["task_id"], timeout=600)
+    assert task["status"] == "completed", task
+    result = task["result"]
+    words = [(w["start"], w["end"], w["text"]) for s in result["segments"] for w in s["words"]]
+    raw = speech.raw_sequential(tiny_en_model, read_aloud, True, speech.TEST_CACHE)
+    speech.check_against_raw(speech.Heard(result["text"], words), raw, result["duration"])
+    assert all(s["end"] - s["start"] <= 30 for s in result["segments"])
+
+
+def test_health_says_which_model_runs_and_why(make_server, monkeypatch, tmp_path: Path) -> None:
+    """No model named, nothing downloaded, no hub: the bundled base, and /health says so."""
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    live = make_server(model="", model_dir=str(tmp_path / "empty-cache"))
+    with live.client() as client:
+        health = client.get("/health").json()
+    assert health["model_loaded"] and health["model"] == "base"
+    assert "'small' is not downloaded" in health["model_reason"]
+    assert "base model" in health["model_reason"]
