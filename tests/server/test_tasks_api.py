@@ -348,8 +348,12 @@ def test_the_queue_card_sees_redis_go_away(make_server, tmp_path: Path, jfk: str
             while (health := queue.get("/health").json())["queue_service"]["healthy"]:
                 assert time.monotonic() < deadline, "Redis's loss never showed"
                 time.sleep(0.05)
-            upload(queue, jfk)  # accepted into the local, journaled stack
+            local = upload(queue, jfk).json()["task_id"]  # into the local, journaled stack
             status = queue.get("/queue/status").json()
+        with live.client("tasks") as tasks:
+            assert tasks.get(f"/tasks/{local}").status_code == 200
+            listing = tasks.get("/tasks")  # a page without Redis's tasks would mislead
+            assert listing.status_code == 503 and "retry-after" in listing.headers
         assert health["redis_connected"] is False and health["status"] == "degraded"
         assert health["queue_service"]["stats"]["redis_connected"] is False
         assert _recent(status["last_backup"])  # the local journal's last write
