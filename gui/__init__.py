@@ -18,7 +18,7 @@ How the pieces talk (every arrow is a Qt signal, delivered on the GUI thread):
 - :class:`gui.transcript_view.TranscriptView` shows segments live, searches, copies,
   exports and plays from a segment (:class:`gui.playback.Player`);
 - :class:`gui.record_panel.RecordPanel` records the microphone with
-  :class:`gui.recorder.Recorder`, transcribing pieces as they are captured;
+  :class:`gui.recorder.Recorder`, transcribing through a live stream as it captures;
 - :class:`gui.settings_dialog.SettingsDialog` edits the settings kept by
   :class:`gui.preferences.PreferenceStore` (an INI file in the data folder).
 

@@ -23,7 +23,7 @@ from engine.service import TaskService
 from engine.task import TranscribeOptions
 from gui import icons
 from gui.audio_devices import AudioDevices
-from gui.recorder import PIECE_SECONDS, Recorder, Recording
+from gui.recorder import Recorder, Recording
 from gui.task_model import clock
 
 log = logging.getLogger(__name__)
@@ -54,7 +54,6 @@ class RecordPanel(QWidget):
         self.devices = AudioDevices(input_problem="Looking for sound devices…")
         self.recorder: Recorder | None = None
         self.last: Recording | None = None
-        self.piece_seconds = PIECE_SECONDS
         self._error = ""
         self._build()
         self._update()
@@ -162,9 +161,7 @@ class RecordPanel(QWidget):
         self.text.clear()
         self.meter.setValue(0)
         self._error = ""
-        self.recorder = Recorder(
-            self.service, device, self.options, self.folder, self.piece_seconds, parent=self
-        )
+        self.recorder = Recorder(self.service, device, self.options, self.folder, parent=self)
         self.recorder.level.connect(self._on_level)
         self.recorder.elapsed.connect(self._on_elapsed)
         self.recorder.segments.connect(self._on_segments)

@@ -34,6 +34,7 @@ MIN_STEP = 1.0  # seconds of new audio between decodes (whisper_streaming's min 
 TRIM_AFTER = 12.0  # a buffer longer than this is cut at the end of the last final
 MAX_BUFFER = 24.0  # ... and longer than this, at the last committed word, whatever it is
 KEEP_SILENCE = 0.5  # seconds of silence kept before speech starts
+LONG_SILENCE = 5.0  # after this much silence the buffer is dropped (no context worth keeping)
 PROMPT_CHARS = 200
 _SENTENCE_END = (".", "?", "!", "\u3002", "\uff1f", "\uff01")  # and CJK full stops
 _TEMPERATURES = (0.0,)  # no fallback: a bad decode is outvoted by the next one
@@ -146,7 +147,8 @@ class LiveStreamer:
         if end_utterance or (self.speaking and quiet):
             events += self._end_utterance(committed=end_utterance)
         elif not self.speaking:
-            self._cut(max(self.offset, self.total - int(KEEP_SILENCE * SAMPLE_RATE)))
+            if self.silence.silent_for() > LONG_SILENCE:  # nothing left worth its context
+                self._cut(max(self.offset, self.total - int(KEEP_SILENCE * SAMPLE_RATE)))
         elif self.undecoded >= MIN_STEP * SAMPLE_RATE:
             events += self._step()
         return events
@@ -218,7 +220,7 @@ class LiveStreamer:
         self.agreement.reset()
         self.silence.reset_speech()
         self.speaking = False
-        self._cut(self.total)
+        events += self._trim()  # the audio stays as context for the next utterance
         return events + self._partial()
 
     # -- committing ----------------------------------------------------------------------

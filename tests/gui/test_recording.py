@@ -8,7 +8,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from gui import audio_devices
@@ -111,13 +110,3 @@ def test_recording_is_disabled_with_the_reason_without_portaudio(qtbot, monkeypa
     assert "PortAudio library" in panel.notice.text()
     assert "libportaudio2" in panel.notice.text()
     assert not panel.notice.isHidden()
-
-
-def test_pieces_end_at_the_quietest_moment():
-    from gui.recorder import quiet_cut
-
-    rate = 16000
-    samples = np.full(5 * rate, 0.5, dtype=np.float32)
-    samples[int(4.2 * rate) : int(4.3 * rate)] = 0.0  # a pause 0.8 s before the end
-    cut = quiet_cut(samples, rate)
-    assert int(4.2 * rate) <= cut <= int(4.3 * rate)
