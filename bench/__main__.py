@@ -1,8 +1,9 @@
 """``python -m bench [NAME...]``: run benchmarks, then rewrite bench/RESULTS.md.
 
 Names: engine.speed, engine.memory, engine.short, server.direct, server.uploads,
-server.websocket, cluster.ops, cluster.recovery, packaging (default: all). Results of earlier runs
-are kept in bench/out/*.json, so a partial run still renders the whole report.
+server.websocket, server.direct_first, cluster.ops, cluster.recovery, packaging (default: all).
+Results of earlier runs are kept in bench/out/*.json, so a partial run still renders the whole
+report.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ ALL = {
     "server.direct": ("bench.server", "direct"),
     "server.uploads": ("bench.server", "uploads"),
     "server.websocket": ("bench.server", "websocket"),
+    "server.direct_first": ("bench.direct_first", "measure"),
     "cluster.ops": ("bench.cluster", "operations"),
     "cluster.recovery": ("bench.cluster", "recovery"),
     "packaging": ("bench.packaging", "measure"),

@@ -199,6 +199,7 @@ def _sections(text: str) -> dict[str, str]:
 
 def write() -> Path:
     """Render RESULTS.md; a group with no measurement in bench/results keeps its old text."""
+    from bench.direct_first import report_lines as direct_first_lines
     from bench.packaging import report_lines
 
     notes = ROOT / "bench" / "NOTES.md"
@@ -207,6 +208,7 @@ def write() -> Path:
     groups = [
         (("engine_speed", "engine_memory", "engine_short"), _engine),
         (("server_direct", "server_uploads", "server_websocket"), _server),
+        (("server_direct_first",), direct_first_lines),
         (("cluster_ops", "cluster_recovery"), _cluster),
         (("packaging",), lambda data: report_lines(data) if data else ["## Packaging"]),
     ]
