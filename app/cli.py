@@ -6,6 +6,7 @@ instant), build :class:`Settings` once, configure logging, then import and run t
 - ``gui``        the desktop window, hosting the server and the engine;
 - ``serve``      the HTTP server (queue and direct listeners) and the engine, headless;
 - ``transcribe`` files through the same engine and stack, with a progress bar per file;
+- ``live``       the microphone transcribed in the terminal as you speak, saved with its text;
 - ``worker``     an engine alone, taking work from a shared Redis stack;
 - ``models``     list, download or remove Whisper models;
 - ``config``     print the effective settings (``--markdown``: the README's table).
@@ -22,14 +23,16 @@ from collections.abc import Sequence
 
 from app import settings as settings_mod
 
-MODES = ("gui", "serve", "transcribe", "worker", "models", "config")
+MODES = ("gui", "serve", "transcribe", "live", "worker", "models", "config")
 FORMAT_CHOICES = ("json", "verbose_json", "txt", "srt", "vtt", "tsv")
 
 
-def _add_settings(parser: argparse.ArgumentParser, mode: str | None) -> None:
+def _add_settings(
+    parser: argparse.ArgumentParser, mode: str | None, skip: tuple[str, ...] = ()
+) -> None:
     group = parser.add_argument_group("settings (flag, else environment variable, else default)")
     for f in settings_mod.fields():
-        if mode is not None and mode not in f.metadata["modes"]:
+        if (mode is not None and mode not in f.metadata["modes"]) or f.name in skip:
             continue
         kind = type(f.default)
         group.add_argument(
@@ -57,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_settings(sub.add_parser("gui", help="open the desktop window"), "gui")
     _add_settings(sub.add_parser("serve", help="run the HTTP server headless"), "serve")
     _add_transcribe(sub)
+    _add_live(sub)
     _add_settings(
         sub.add_parser("worker", help="run an engine alone on a shared Redis stack"), "worker"
     )
@@ -89,6 +93,13 @@ def _add_transcribe(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-vad", action="store_true", help="decode silence too")
     p.add_argument("--initial-prompt", default=None, help="vocabulary or context hint")
     _add_settings(p, "transcribe")
+
+
+def _add_live(sub: argparse._SubParsersAction) -> None:
+    from app.live_cmd import add_parser
+
+    # There --device is the microphone; the model's device is WHISPER_DEVICE.
+    _add_settings(add_parser(sub), "transcribe", skip=("device",))
 
 
 def _add_models(sub: argparse._SubParsersAction) -> None:
@@ -137,10 +148,11 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 
 def _run(mode: str, args: argparse.Namespace, settings: settings_mod.Settings) -> int:
-    if mode == "transcribe":
-        from app.transcribe_cmd import run as run_transcribe
+    if mode in ("transcribe", "live"):
+        import importlib
 
-        return run_transcribe(args, settings)
+        command = importlib.import_module(f"app.{mode}_cmd")  # transcribe_cmd, live_cmd
+        return command.run(args, settings)
     if mode == "models":
         from app.models_cmd import run as run_models
 
