@@ -37,6 +37,7 @@ KEEP_SILENCE = 0.5  # seconds of silence kept before speech starts
 LONG_SILENCE = 5.0  # after this much silence the buffer is dropped (no context worth keeping)
 PROMPT_CHARS = 200
 _SENTENCE_END = (".", "?", "!", "\u3002", "\uff1f", "\uff01")  # and CJK full stops
+_CLAUSE_END = (",", ";", ":", "\u3001", "\uff0c")
 _TEMPERATURES = (0.0,)  # no fallback: a bad decode is outvoted by the next one
 
 Event = dict[str, Any]
@@ -254,22 +255,39 @@ class LiveStreamer:
         return {"type": "final", "segment": segment.to_dict()}
 
     def _trim(self) -> list[Event]:
-        """Keep the buffer inside Whisper's window: cut at a final, or make one to cut at."""
+        """Keep the buffer inside Whisper's window: cut at a final, or make one to cut at.
+
+        Audio is only ever cut at the end of committed words, so nothing said is dropped.
+        """
         length = self.audio.size / SAMPLE_RATE
         start = self.offset / SAMPLE_RATE
-        if length > TRIM_AFTER and self.segments and self.segments[-1].end > start:
+        if length <= TRIM_AFTER:
+            return []
+        events = self._clause_final() if length > TRIM_AFTER else []
+        if self.segments and self.segments[-1].end > start:
             self._cut(int(self.segments[-1].end * SAMPLE_RATE))
-            return []
+            return events
         if length <= MAX_BUFFER:
-            return []
-        words = self.pending or self.agreement.flush_all()
-        events = self._commit(words) if not self.pending else []
+            return events
+        if not self.pending:
+            events += self._commit(self.agreement.flush_all())
         if self.pending:
             events.append(self._final(self.pending))
             self.pending = []
-        end = self.segments[-1].end if self.segments else start
-        self._cut(int(max(end, self.total / SAMPLE_RATE - KEEP_SILENCE) * SAMPLE_RATE))
+            self._cut(int(self.segments[-1].end * SAMPLE_RATE))
+        else:  # no word in the whole buffer: nothing said to keep
+            self._cut(self.total - int(KEEP_SILENCE * SAMPLE_RATE))
         return events
+
+    def _clause_final(self) -> list[Event]:
+        """A long sentence is made final at its last committed clause boundary."""
+        ends = [i for i, w in enumerate(self.pending) if w.text.strip().endswith(_CLAUSE_END)]
+        if not ends:
+            return []
+        cut = ends[-1] + 1
+        event = self._final(self.pending[:cut])
+        self.pending = self.pending[cut:]
+        return [event]
 
     def _cut(self, sample: int) -> None:
         drop = min(max(0, sample - self.offset), self.audio.size)
