@@ -10,9 +10,12 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import logging
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
+
+import numpy as np
 
 from engine import sentences
 from engine.audio import SAMPLE_RATE, probe, stream_pcm
@@ -106,14 +109,26 @@ class WhisperTranscriber:
         info = probe(source)
         mode = self.mode_for(options, info.duration)
         log.info("Transcribing %.1f s in %s mode", info.duration or -1, mode)
+        last = [0.0]  # the progress last reported: repeated while the planner reads silence
+
+        def reported(progress: float, segment: Segment | None) -> None:
+            last[0] = progress
+            report(progress, segment)
+
+        stop = threading.Event()
+        blocks = _until(stop, stream_pcm(source))
         plans = Prefetch(
-            plan_stream(stream_pcm(source), mode, options.vad_filter, self.settings.batch_size)
+            plan_stream(blocks, mode, options.vad_filter, self.settings.batch_size),
+            # A long silence yields no plan for minutes: the report is where cancel, timeout
+            # and shutdown are noticed, so it is made every second meanwhile too.
+            idle=lambda: report(last[0], None),
         )
-        run = _Run(self, options, mode, info.duration or 0.0, report)
+        run = _Run(self, options, mode, info.duration or 0.0, reported)
         try:
             for plan in plans:
                 run.feed(plan)
         finally:
+            stop.set()  # the planner stops at its next block, however deep in silence
             plans.close()
         return run.finish()
 
@@ -163,6 +178,14 @@ class WhisperTranscriber:
                 **common,
             )
         return segments, info
+
+
+def _until(stop: threading.Event, blocks: Iterator[np.ndarray]) -> Iterator[np.ndarray]:
+    """``blocks`` until ``stop`` is set."""
+    for block in blocks:
+        if stop.is_set():
+            return
+        yield block
 
 
 class _Run:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import bisect
 import queue
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -166,13 +166,21 @@ def _plan(windows: list[list[Speech]], batched: bool, end: int) -> Plan:
 class Prefetch:
     """Runs an iterator in a thread, ``depth`` items ahead of its consumer.
 
-    Exceptions raised by the iterator reach the consumer; closing stops the thread.
+    Exceptions raised by the iterator reach the consumer; closing stops the thread. While
+    the consumer waits, ``idle`` is called every ``idle_every`` seconds (and may raise).
     """
 
     _DONE = object()
 
-    def __init__(self, items: Iterable[Any], depth: int = 1) -> None:
+    def __init__(
+        self,
+        items: Iterable[Any],
+        depth: int = 1,
+        idle: Callable[[], None] | None = None,
+        idle_every: float = 1.0,
+    ) -> None:
         self._items = items
+        self._idle, self._idle_every = idle, idle_every
         self._queue: queue.Queue[Any] = queue.Queue(maxsize=depth)
         self._closed = threading.Event()
         self._thread = threading.Thread(target=self._run, name="plan-prefetch", daemon=True)
@@ -199,7 +207,12 @@ class Prefetch:
 
     def __iter__(self) -> Iterator[Any]:
         while True:
-            item = self._queue.get()
+            try:
+                item = self._queue.get(timeout=self._idle_every)
+            except queue.Empty:
+                if self._idle is not None:
+                    self._idle()  # may raise: the consumer stops waiting (cancel, timeout)
+                continue
             if item is self._DONE:
                 return
             if isinstance(item, _Failure):
