@@ -3,8 +3,9 @@
 Keys hang under a prefix (``KEYS[1]``, e.g. ``stackscribe:``): ``queue`` (sorted set, the
 smallest score is taken next: ``-(priority * 1e12 + seq)``), ``processing`` (sorted set of
 running tasks by lease deadline in ms), ``tasks`` (sorted set of every task by creation
-time), ``task:<id>`` (hash), ``result:<id>``, ``audio:<id>`` (list of chunks), ``wake``
-(list engines block on), ``seq`` and the pub/sub channel ``events``.
+time), ``done:<status>`` (sorted sets of finished tasks by completion time in ms, so counting
+them reads no task record), ``task:<id>`` (hash), ``result:<id>``, ``audio:<id>`` (list of
+chunks), ``wake`` (list engines block on), ``seq`` and the pub/sub channel ``events``.
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ local function finish(id, status, err, code, ttl)
   end
   redis.call('ZREM', p .. 'processing', id)
   redis.call('ZREM', p .. 'queue', id)
+  redis.call('ZADD', p .. 'done:' .. status, now_ms(), id)
   redis.call('DEL', p .. 'audio:' .. id)
   redis.call('EXPIRE', key, ttl)
   publish(id, {has_result = (status == 'completed')})
@@ -215,6 +217,21 @@ for i = 2, #ARGV, 2 do
   end
 end
 return held
+"""
+)
+
+# ARGV: ttl. Returns the counts of queued, processing, completed, failed and cancelled tasks;
+# finished ones older than ttl (their records have expired) are forgotten first.
+COUNTS = (
+    _COMMON
+    + r"""
+local cutoff = now_ms() - tonumber(ARGV[1]) * 1000
+local out = {redis.call('ZCARD', p .. 'queue'), redis.call('ZCARD', p .. 'processing')}
+for _, status in ipairs({'completed', 'failed', 'cancelled'}) do
+  redis.call('ZREMRANGEBYSCORE', p .. 'done:' .. status, '-inf', cutoff)
+  table.insert(out, redis.call('ZCARD', p .. 'done:' .. status))
+end
+return out
 """
 )
 

@@ -168,6 +168,7 @@ class RedisStack:
                 "REAP",
                 "HEARTBEAT",
                 "CANCEL",
+                "COUNTS",
             )
         }
         self._listeners: dict[int, Listener] = {}
@@ -424,12 +425,16 @@ class RedisStack:
 
     @guarded
     def counts(self) -> dict[str, int]:
-        counts = {s.value: 0 for s in TaskStatus}
-        ids = self.client.zrange(self._key("tasks"), 0, -1)
-        for _, fields in self._hashes(ids):
-            counts[fields.get("status", "queued")] += 1
-        counts["queue_size"] = int(self.client.zcard(self._key("queue")))
-        return counts
+        """One script, whatever the number of tasks kept (``/health`` asks on every probe)."""
+        queued, processing, completed, failed, cancelled = self._run("COUNTS", self.result_ttl)
+        return {
+            TaskStatus.QUEUED.value: int(queued),
+            TaskStatus.PROCESSING.value: int(processing),
+            TaskStatus.COMPLETED.value: int(completed),
+            TaskStatus.FAILED.value: int(failed),
+            TaskStatus.CANCELLED.value: int(cancelled),
+            "queue_size": int(queued),
+        }
 
     def health(self) -> dict[str, Any]:
         return {

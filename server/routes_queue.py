@@ -78,11 +78,15 @@ async def submit(request: Request) -> dict[str, Any]:
     }
 
 
-async def get_task(request: Request, task_id: str) -> dict[str, Any]:
+# Plain ``def`` routes: the stack may be Redis, and starlette runs these in its thread pool,
+# so a slow round trip never holds up the event loop (and every other request).
+
+
+def get_task(request: Request, task_id: str) -> dict[str, Any]:
     return context(request).service.public(task_id)
 
 
-async def get_result(request: Request, task_id: str, response_format: str = "json") -> Response:
+def get_result(request: Request, task_id: str, response_format: str = "json") -> Response:
     task = context(request).service.get(task_id)
     fmt = check_format(response_format)
     if task.status != TaskStatus.COMPLETED or task.result is None:
@@ -90,7 +94,7 @@ async def get_result(request: Request, task_id: str, response_format: str = "jso
     return rendered(task.result, fmt)
 
 
-async def cancel(request: Request, task_id: str) -> dict[str, Any]:
+def cancel(request: Request, task_id: str) -> dict[str, Any]:
     task = context(request).service.cancel(task_id)
     if task.status == TaskStatus.CANCELLED:
         message = "Task cancelled"
@@ -99,7 +103,7 @@ async def cancel(request: Request, task_id: str) -> dict[str, Any]:
     return {"message": message, "task_id": task_id, "status": task.status.value}
 
 
-async def list_tasks(
+def list_tasks(
     request: Request,
     status: str | None = None,
     limit: int = Query(50, ge=1, le=1000),
@@ -121,7 +125,7 @@ async def list_tasks(
     return {"tasks": tasks, "count": len(tasks)}
 
 
-async def queue_status(request: Request) -> dict[str, Any]:
+def queue_status(request: Request) -> dict[str, Any]:
     ctx = context(request)
     counts = ctx.service.counts()
     backend = ctx.service.backend()

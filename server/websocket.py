@@ -12,7 +12,7 @@ from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from engine.errors import NotFound, StackUnavailable
+from engine.errors import NotFound, StackscribeError, StackUnavailable
 from engine.task import Task, TaskEvent, TaskStatus
 from server.context import ServerContext, authorize_socket
 
@@ -46,6 +46,8 @@ class _Subscriber:
         self.status = task.status
         self.progress = task.progress
         self.position = position
+        self._refresh: asyncio.Future[None] | None = None
+        self._again = False
 
     def on_event(self, event: TaskEvent) -> None:
         stale = event.status == self.status and event.progress < self.progress
@@ -58,13 +60,30 @@ class _Subscriber:
         self.outbox.put_nowait(event.to_message())
 
     def on_queue_change(self) -> None:
+        """Read the new position off the loop (Redis); a burst of changes makes one or two."""
         if self.status != TaskStatus.QUEUED:
             return
-        position = self.ctx.service.position(self.task_id)
-        if position != self.position and position is not None:
-            self.position = position
-            task = self.ctx.service.get(self.task_id)
-            self.outbox.put_nowait(snapshot(task, position))
+        if self._refresh is not None and not self._refresh.done():
+            self._again = True
+            return
+        self._refresh = asyncio.ensure_future(self._read_position())
+
+    async def _read_position(self) -> None:
+        self._again = False
+        try:
+            position = await run_in_threadpool(self.ctx.service.position, self.task_id)
+            if position != self.position and position is not None:
+                self.position = position
+                task = await run_in_threadpool(self.ctx.service.get, self.task_id)
+                self.outbox.put_nowait(snapshot(task, position))
+        except StackscribeError as exc:  # Redis away: the next change tries again
+            log.debug("Position of %s not read: %s", self.task_id, exc)
+        if self._again:
+            self.on_queue_change()
+
+    def close(self) -> None:
+        if self._refresh is not None:
+            self._refresh.cancel()
 
 
 async def _receive(websocket: WebSocket) -> None:
@@ -112,20 +131,31 @@ def router(origins: tuple[str, ...]) -> APIRouter:
     return api
 
 
+def _state(ctx: ServerContext, task_id: str) -> tuple[Task, int | None]:
+    """The task as it is now and its queue position (in the thread pool: Redis)."""
+    return ctx.service.get(task_id), ctx.service.position(task_id)
+
+
 async def _error(websocket: WebSocket, task_id: str, message: str, code: int) -> None:
     await websocket.send_text(json.dumps({"type": "error", "task_id": task_id, "message": message}))
     await websocket.close(code=code)
 
 
 async def _serve(websocket: WebSocket, ctx: ServerContext, task: Task) -> None:
-    position = ctx.service.position(task.id)
-    subscriber = _Subscriber(ctx, task, position)
+    subscriber = _Subscriber(ctx, task, None)
     stop_task = ctx.bridge.watch(task.id, subscriber.on_event)
     stop_queue = ctx.bridge.on_queue_change(subscriber.on_queue_change)
-    # Read the state after subscribing, so no change falls between the two.
-    current = ctx.service.get(task.id)
+    try:
+        # Read the state after subscribing, so no change falls between the two.
+        current, position = await run_in_threadpool(_state, ctx, task.id)
+    except StackscribeError as exc:  # Redis went away just now
+        stop_task()
+        stop_queue()
+        await _error(websocket, task.id, f"{exc}; try again in a moment", 1013)
+        return
     subscriber.status, subscriber.progress = current.status, current.progress
-    subscriber.outbox.put_nowait(snapshot(current, ctx.service.position(task.id)))
+    subscriber.position = position
+    subscriber.outbox.put_nowait(snapshot(current, position))
     jobs = [
         asyncio.ensure_future(_receive(websocket)),
         asyncio.ensure_future(_send(websocket, subscriber)),
@@ -135,6 +165,7 @@ async def _serve(websocket: WebSocket, ctx: ServerContext, task: Task) -> None:
     finally:
         stop_task()
         stop_queue()
+        subscriber.close()
         for job in jobs:
             job.cancel()
         for job in jobs:

@@ -192,3 +192,44 @@ def test_a_known_task_is_503_not_404_while_redis_is_away(
             assert client.get(f"/task/{task_id}").json()["status"] == "completed"
     finally:
         server.stop()
+
+
+@pytest.mark.redis
+def test_a_slow_stack_never_stalls_the_event_loop(make_server, tmp_path: Path, jfk: str) -> None:
+    import os
+    import signal
+    import threading
+
+    server = RedisServer(tmp_path / "redis").start()
+    try:
+        live = make_server(redis=RedisOptions(url=server.url, prefix="slow:"), redis_url=server.url)
+        with live.client() as client:
+            task_id = upload(client, jfk).json()["task_id"]
+            assert wait_final(client, task_id)["status"] == "completed"
+        os.kill(server.proc.pid, signal.SIGSTOP)  # Redis hangs: every call waits for it
+
+        def stuck_request() -> None:
+            with live.client() as client:
+                client.get(f"/task/{task_id}")
+
+        async def stuck_socket() -> None:
+            async with websockets.connect(f"{live.ws}/ws/{task_id}") as ws:
+                await asyncio.wait_for(ws.recv(), 30)
+
+        waiting = [
+            threading.Thread(target=stuck_request),
+            threading.Thread(target=lambda: asyncio.run(stuck_socket())),
+        ]
+        for thread in waiting:
+            thread.start()
+        time.sleep(0.5)  # both are inside a call to Redis now
+        started = time.monotonic()
+        with live.client() as client:
+            assert client.get("/openapi.json").status_code == 200
+        assert time.monotonic() - started < 1.5, "a request waited for another one's Redis call"
+        os.kill(server.proc.pid, signal.SIGCONT)
+        for thread in waiting:
+            thread.join(30)
+    finally:
+        os.kill(server.proc.pid, signal.SIGCONT)
+        server.stop()
