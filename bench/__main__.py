@@ -1,7 +1,8 @@
 """``python -m bench [NAME...]``: run benchmarks, then rewrite bench/RESULTS.md.
 
 Names: engine.speed, engine.memory, engine.short, server.direct, server.uploads,
-server.websocket, server.direct_first, cluster.ops, cluster.recovery, packaging (default: all).
+server.websocket, server.direct_first, cluster.ops, cluster.recovery, packaging, live
+(default: all).
 Results of earlier runs are kept in bench/out/*.json, so a partial run still renders the whole
 report.
 """
@@ -24,6 +25,7 @@ ALL = {
     "cluster.ops": ("bench.cluster", "operations"),
     "cluster.recovery": ("bench.cluster", "recovery"),
     "packaging": ("bench.packaging", "measure"),
+    "live": ("bench.live", "measure"),
 }
 
 

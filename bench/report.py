@@ -200,6 +200,7 @@ def _sections(text: str) -> dict[str, str]:
 def write() -> Path:
     """Render RESULTS.md; a group with no measurement in bench/results keeps its old text."""
     from bench.direct_first import report_lines as direct_first_lines
+    from bench.live import report_lines as live_lines
     from bench.packaging import report_lines
 
     notes = ROOT / "bench" / "NOTES.md"
@@ -211,6 +212,7 @@ def write() -> Path:
         (("server_direct_first",), direct_first_lines),
         (("cluster_ops", "cluster_recovery"), _cluster),
         (("packaging",), lambda data: report_lines(data) if data else ["## Packaging"]),
+        (("live",), live_lines),
     ]
     body = [HEADER]
     for names, render in groups:
