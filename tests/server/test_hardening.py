@@ -18,6 +18,7 @@ from tests.server.conftest import upload, wait_final
 from tests.support.redis_server import RedisServer
 
 LISTENERS = ["queue", "direct"]
+EVERY_LISTENER = [*LISTENERS, "tasks"]
 
 
 def _raw(base: str, request: bytes, chunk: int = 1 << 16) -> bytes:
@@ -55,9 +56,9 @@ def test_playlist_uploads_are_refused(live, tmp_path: Path, jfk: str, listener: 
     assert list(live.uploads.iterdir()) == []
 
 
-@pytest.mark.parametrize("listener", LISTENERS)
+@pytest.mark.parametrize("listener", EVERY_LISTENER)
 def test_oversized_request_heads_are_refused(live, listener: str) -> None:
-    base = live.queue if listener == "queue" else live.direct
+    base = live.urls[listener]
     big_header = b"GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * (4 << 20) + b"\r\n\r\n"
     assert _status(_raw(base, big_header)) == 431
     many = b"".join(b"X-H%d: v\r\n" % i for i in range(10_000))
@@ -80,7 +81,7 @@ def test_config_and_health_hide_passwords_in_urls(make_server) -> None:
         assert config.json()["settings"]["redis_url"] == "redis://user:***@127.0.0.1:1/0"
 
 
-@pytest.mark.parametrize("listener", LISTENERS)
+@pytest.mark.parametrize("listener", EVERY_LISTENER)
 def test_api_docs_need_the_key(make_server, listener: str) -> None:
     live = make_server(api_key="s3cret")
     with live.client(listener) as client:
@@ -89,7 +90,9 @@ def test_api_docs_need_the_key(make_server, listener: str) -> None:
             good = client.get(path, headers={"Authorization": "Bearer s3cret"})
             assert good.status_code == 200, path
         schema = client.get("/openapi.json", headers={"Authorization": "Bearer s3cret"}).json()
-        assert "/transcribe/" in schema["paths"]
+        assert ("/tasks/transcription" if listener == "tasks" else "/transcribe/") in schema[
+            "paths"
+        ]
 
 
 def test_foreign_origins_cannot_change_anything(live, jfk: str) -> None:
@@ -110,6 +113,9 @@ def test_foreign_origins_cannot_change_anything(live, jfk: str) -> None:
         assert client.get("/health", headers=evil).status_code == 200  # reading is fine
     with live.client("direct") as client, open(jfk, "rb") as fh:
         assert client.post("/transcribe/", files={"file": fh}, headers=evil).status_code == 403
+    with live.client("tasks") as client, open(jfk, "rb") as fh:
+        refused = client.post("/tasks/transcription", files={"file": fh}, headers=evil)
+        assert refused.status_code == 403
 
 
 @pytest.mark.parametrize("listener", LISTENERS)

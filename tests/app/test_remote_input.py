@@ -1,0 +1,34 @@
+"""Audio a worker fetches from Redis is held to the same rule as an upload."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from engine.redis_stack import RedisOptions
+from engine.task import Task, TaskStatus
+
+pytestmark = [pytest.mark.redis, pytest.mark.timeout(120)]
+
+
+def test_a_playlist_from_redis_is_refused_by_the_engine(
+    make_runtime, redis_server, redis_prefix: str, tmp_path: Path, jfk: str
+) -> None:
+    runtime = make_runtime(
+        redis=RedisOptions(url=redis_server.url, prefix=redis_prefix), redis_url=redis_server.url
+    )
+    playlist = tmp_path / "talk.m3u8"
+    playlist.write_text(
+        f"#EXTM3U\n#EXT-X-TARGETDURATION:20\n#EXTINF:20,\nfile://{jfk}\n#EXT-X-ENDLIST\n"
+    )
+    # Pushed straight to Redis, as another host (or anyone who can write to Redis) could.
+    task = Task(filename="talk.m3u8", source=str(playlist))
+    runtime.stack.primary.push(task)
+    deadline = time.monotonic() + 60
+    while not (done := runtime.stack.get(task.id)).status.is_final:
+        assert time.monotonic() < deadline, done
+        time.sleep(0.05)
+    assert done.status == TaskStatus.FAILED, done
+    assert "refer to other files" in (done.error or "") and done.error_code == 400
