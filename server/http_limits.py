@@ -39,13 +39,14 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         self._in_head = True
         self._head_bytes = 0
         self._header_count = 0
+        self._heads_done = 0  # request heads completed on this connection
         self._refused = False
 
     def data_received(self, data: bytes) -> None:
         if self._refused:
             return
         self._unset_keepalive_if_required()
-        head_before = self._in_head
+        head_before, heads_before = self._in_head, self._heads_done
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserUpgrade:
@@ -62,7 +63,8 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
             self.logger.warning(msg)
             self.send_400_response(msg)
             return
-        if head_before and self._in_head:  # all of this data was part of one request head
+        # All of this data was part of one request head (not a whole request, body and all).
+        if head_before and self._in_head and self._heads_done == heads_before:
             self._head_bytes += len(data)
             if self._head_bytes > MAX_HEAD_BYTES:
                 self._refuse(_head_too_large())
@@ -84,6 +86,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
 
     def on_headers_complete(self) -> None:
         self._in_head = False
+        self._heads_done += 1
         super().on_headers_complete()
 
     def on_message_complete(self) -> None:
