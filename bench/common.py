@@ -91,9 +91,28 @@ class TreePeak:
         return thread
 
 
+@dataclass(frozen=True)
+class Measured:
+    """One command's run: wall seconds, peak RSS of its process tree, CPU seconds, stdout."""
+
+    seconds: float
+    peak_bytes: int
+    cpu_seconds: float
+    out: str
+
+
 def run_measured(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, int, str]:
     """Run a command; returns (seconds, peak RSS of its whole process tree, stdout)."""
+    run = measure(argv, env)
+    return run.seconds, run.peak_bytes, run.out
+
+
+def measure(argv: list[str], env: dict[str, str] | None = None) -> Measured:
+    """Run a command, measuring its whole process tree (CPU: every process it waited for)."""
+    import resource
+
     environment = {**os.environ, "HF_HUB_OFFLINE": "1", **(env or {})}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     proc = subprocess.Popen(
         argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, env=environment
@@ -105,9 +124,11 @@ def run_measured(argv: list[str], env: dict[str, str] | None = None) -> tuple[fl
     elapsed = time.perf_counter() - started
     stop.set()
     watcher.join()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if proc.returncode != 0:
         raise RuntimeError(f"{argv} failed ({proc.returncode}):\n{err[-3000:]}")
-    return elapsed, peak.peak_bytes, out
+    return Measured(elapsed, peak.peak_bytes, cpu, out)
 
 
 def python(*args: str) -> list[str]:

@@ -8,13 +8,16 @@ is fresh. Speech is espeak-ng reading a known text, so every run also gets a wor
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from bench.common import (
     OUT,
     THREADS,
+    Measured,
     looped_read,
     mb,
+    measure,
     python,
     read_aloud,
     real_model,
@@ -32,27 +35,33 @@ MODELS = ("tiny.en", "base")
 
 def _raw(model: str, mode: str, files: list[str], options: dict[str, Any]) -> dict[str, Any]:
     dump = OUT / f"dump-raw-{mode}.json"
-    seconds, peak, out = run_measured(
+    run = measure(
         python("-m", RAW, model, mode, *files, "--threads", str(THREADS),
                "--options", json.dumps(options), "--batch-size", "8", "--dump", str(dump))
     )  # fmt: skip
-    return {**json.loads(out), "peak_mb": mb(peak), "wall": seconds, "dump": _texts(dump)}
+    return _result(run, dump)
 
 
 def _ours(
     model: str, files: list[str], options: dict[str, Any] | None = None, batch: int = 0
 ) -> dict[str, Any]:
     dump = OUT / "dump-ours.json"
-    seconds, peak, out = run_measured(
+    run = measure(
         python("-m", OURS, model, *files, "--threads", str(THREADS),
                "--options", json.dumps(options or {}), "--batch-size", str(batch),
                "--dump", str(dump))
     )  # fmt: skip
-    return {**json.loads(out), "peak_mb": mb(peak), "wall": seconds, "dump": _texts(dump)}
+    return _result(run, dump)
 
 
-def _texts(dump: Any) -> list[str]:
-    return [d["text"] for d in json.loads(dump.read_text())]
+def _result(run: Measured, dump: Path) -> dict[str, Any]:
+    """What the run printed (seconds transcribing, segments) with its memory, CPU and text."""
+    return {
+        **json.loads(run.out),
+        "peak_mb": mb(run.peak_bytes),
+        "cpu_s": round(run.cpu_seconds, 2),
+        "dump": [d["text"] for d in json.loads(dump.read_text())],
+    }
 
 
 def _wer(reference: str, run: dict[str, Any]) -> float:
@@ -73,6 +82,7 @@ def _compare(model: str, audio: str, reference: str, sweep: bool) -> dict[str, A
     result: dict[str, Any] = {
         name: {
             "seconds": round(run["seconds"], 2),
+            "cpu_s": run["cpu_s"],
             "peak_mb": run["peak_mb"],
             "wer": _wer(reference, run),
             "lost_words": _lost(reference, run, raw_seq),

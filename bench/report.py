@@ -34,16 +34,17 @@ def _compare_lines(title: str, data: dict[str, Any]) -> list[str]:
     lines = [
         title,
         "",
-        "| run | seconds | raw sequential ÷ run | WER | words lost in runs of 3+ | "
+        "| run | seconds | raw sequential ÷ run | CPU seconds | WER | words lost in runs of 3+ | "
         "segments | peak MB |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     base = data["raw_sequential"]["seconds"]
     for key, label in _RUNS:
         run = data[key]
         lines.append(
             f"| {label} | {_f(run['seconds'])} | {_f(base / run['seconds'])} | "
-            f"{_f(run['wer'], 1)}% | {run['lost_words']} | {run['segments']} | {run['peak_mb']} |"
+            f"{_f(run.get('cpu_s', 0), 1)} | {_f(run['wer'], 1)}% | {run['lost_words']} | "
+            f"{run['segments']} | {run['peak_mb']} |"
         )
     lines += [
         "",
