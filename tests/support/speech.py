@@ -156,7 +156,7 @@ def looped(source: str | Path, target: str | Path, count: int, gap_seconds: floa
     with av.open(str(partial), "w") as container:
         stream = container.add_stream("flac", rate=16000, layout="mono")
         for i in range(count):
-            for part in (clip, gap) if i < count - 1 else (clip,):
+            for part in (clip, gap) if i < count - 1 and gap.size else (clip,):
                 frame = av.AudioFrame.from_ndarray(part[None, :], format="s16", layout="mono")
                 frame.sample_rate = 16000
                 for packet in stream.encode(frame):
