@@ -69,6 +69,7 @@ MODES = [
 ]
 
 
+@pytest.mark.timeout(900)
 @pytest.mark.parametrize("options", MODES)
 def test_every_mode_keeps_every_word(
     tiny_en: WhisperTranscriber, tiny_en_model: str, read_aloud: str, options: dict
@@ -82,6 +83,7 @@ def test_every_mode_keeps_every_word(
     assert len(result.segments) >= 30 and statistics.median(lengths) <= 12.0
 
 
+@pytest.mark.timeout(900)
 def test_the_command_line_keeps_every_word(tiny_en_model: str, read_aloud: str, tmp_path) -> None:
     """``python -m app transcribe FILE`` with its defaults, through the stack and engine."""
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "REDIS_URL": ""}
@@ -98,6 +100,7 @@ def test_the_command_line_keeps_every_word(tiny_en_model: str, read_aloud: str, 
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1800)
 def test_an_hour_of_loops_loses_nothing_at_seams(
     tiny_en_model: str, read_aloud: str, tmp_path_factory: pytest.TempPathFactory
 ) -> None:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.server.conftest import upload, wait_final
 from tests.support import speech
 
 
+@pytest.mark.timeout(900)
 def test_the_queue_keeps_every_word(make_server, tiny_en_model: str, read_aloud: str) -> None:
     """A long read posted as the frontend posts it, with the API's defaults (auto mode)."""
     live = make_server(model=tiny_en_model, cpu_threads=2, device="cpu")
