@@ -42,6 +42,7 @@ class _Config:
     """The session as the client configured it (OpenAI's defaults until it says otherwise)."""
 
     def __init__(self, model: str) -> None:
+        self.session_id = _id("sess")
         self.model = model
         self.rate = _RATE
         self.language: str | None = None
@@ -112,8 +113,6 @@ class _Config:
             "include": None,
         }
 
-    session_id = ""
-
 
 def router() -> APIRouter:
     api = APIRouter()
@@ -146,7 +145,6 @@ class _Session:
         self.websocket = websocket
         self.ctx = ctx
         self.config = _Config(ctx.config.model or "whisper-1")
-        self.config.session_id = _id("sess")
         self.limit = frame_limit(ctx)
         self.stream_id: str | None = None
         self.converter: PcmConverter | None = None

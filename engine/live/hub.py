@@ -145,14 +145,6 @@ class LiveHub:
             raise InvalidParameter("This live stream has ended")
         return stream
 
-    def fail_all(self, reason: str) -> None:
-        """Tell every stream it cannot go on (the engine stopped), and forget them."""
-        with self._cond:
-            streams = list(self._streams.values())
-            self._streams.clear()
-        for stream in streams:
-            _deliver(stream, [{"type": "error", "detail": reason}])
-
     # -- the engine's side ---------------------------------------------------------------
 
     def take(self, worker_id: str, timeout: float) -> dict[str, Any] | None:

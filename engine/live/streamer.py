@@ -5,8 +5,9 @@ This is whisper_streaming's online processor (Macháček et al., 2023) on faster
 - every :data:`MIN_STEP` seconds of new audio the whole buffer is decoded, with the text
   committed before the buffer as the prompt; :class:`LocalAgreement` commits what this
   decode and the previous one agree on, and the rest is a revisable partial;
-- committed words that end a sentence close a *final* segment; once the buffer is longer
-  than :data:`TRIM_AFTER` it is cut at the last final, so it never outgrows Whisper's window;
+- committed words that end a sentence close a *final* segment (a long sentence closes one at
+  its last clause mark); once the buffer is longer than :data:`TRIM_AFTER` it is cut at the
+  last final, so it never outgrows Whisper's window, and only ever after committed words;
 - silence (``silence_seconds``) or an explicit commit ends the utterance: the buffer is
   decoded once more, everything in it is committed and made final, and it starts afresh.
 
@@ -17,6 +18,7 @@ dicts (they cross from the engine process to the host): ``speech_started``, ``wo
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import zlib
 from collections.abc import Callable
@@ -54,7 +56,7 @@ class LiveOptions:
     silence_seconds: float = 0.8  # silence that ends an utterance; 0 = only explicit commits
 
     def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        return dataclasses.asdict(self)
 
 
 @dataclass

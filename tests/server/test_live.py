@@ -230,3 +230,30 @@ def test_realtime_items_arrive_with_manual_commits(live, jfk: str) -> None:
     assert deltas and all(d["item_id"] == completed[0]["item_id"] for d in deltas)
     assert "".join(d["delta"] for d in deltas).strip() == completed[0]["transcript"]
     assert completed[0]["usage"]["type"] == "duration"
+
+
+def test_live_streams_leave_the_direct_and_queue_lanes_working(make_server, jfk: str) -> None:
+    """Two streams with a minute of audio each in hand; a file on each lane still completes."""
+    from tests.server.conftest import upload, wait_final
+
+    live = make_server()
+    minute = live_client.pcm16(jfk) * 6
+    url = f"{_ws(live)}/ws/live"
+
+    async def streams_and_files() -> tuple[list[live_client.Run], int, dict]:
+        runs = [asyncio.ensure_future(live_client.ws_live(url, minute, speed=0)) for _ in range(2)]
+        await asyncio.sleep(2)  # both streams have audio waiting in the engine
+
+        def files() -> tuple[int, dict]:
+            with live.client("direct") as direct, live.client() as queue:
+                task_id = upload(queue, jfk).json()["task_id"]
+                answer = upload(direct, jfk)
+                return answer.status_code, wait_final(queue, task_id, timeout=120)
+
+        status, queued = await asyncio.to_thread(files)
+        return list(await asyncio.gather(*runs)), status, queued
+
+    runs, direct_status, queued = asyncio.run(streams_and_files())
+    assert direct_status == 200 and queued["status"] == "completed"
+    for run in runs:
+        assert run.of("done") and run.of("final")
