@@ -38,6 +38,7 @@ MAX_BUFFER = 24.0  # ... and longer than this, at the last committed word, whate
 KEEP_SILENCE = 0.5  # seconds of silence kept before speech starts
 LONG_SILENCE = 5.0  # after this much silence the buffer is dropped (no context worth keeping)
 PROMPT_CHARS = 200
+_LOOK = SAMPLE_RATE // 10  # samples looked at for silence at a time
 _SENTENCE_END = (".", "?", "!", "\u3002", "\uff1f", "\uff01")  # and CJK full stops
 _CLAUSE_END = (",", ";", ":", "\u3001", "\uff0c")
 _TEMPERATURES = (0.0,)  # no fallback: a bad decode is outvoted by the next one
@@ -134,26 +135,38 @@ class LiveStreamer:
     # -- input ---------------------------------------------------------------------------
 
     def feed(self, audio: np.ndarray, end_utterance: bool = False) -> list[Event]:
-        """Add audio; ``end_utterance``: the client says the utterance ends after it."""
+        """Add audio; ``end_utterance``: the client says the utterance ends after it.
+
+        The audio is looked at in tenths of a second, so a pause inside a long piece still
+        ends its utterance where it is; the buffer is decoded once per piece at most.
+        """
         events: list[Event] = []
-        if audio.size:
-            self.audio = np.concatenate([self.audio, audio])
-            self.total += audio.size
-            self.undecoded += audio.size
-            self.silence.push(audio)
+        for start in range(0, audio.size, _LOOK):
+            events += self._take(audio[start : start + _LOOK])
+        if end_utterance:
+            events += self._end_utterance(committed=True)
+        elif not self.speaking:
+            if self.silence.silent_for() > LONG_SILENCE:  # nothing left worth its context
+                self._cut(max(self.offset, self.total - int(KEEP_SILENCE * SAMPLE_RATE)))
+        elif self.undecoded >= MIN_STEP * SAMPLE_RATE:
+            events += self._step()
+        return events
+
+    def _take(self, audio: np.ndarray) -> list[Event]:
+        """Append a little audio; speech starting, or silence ending an utterance, is noted."""
+        events: list[Event] = []
+        self.audio = np.concatenate([self.audio, audio])
+        self.total += audio.size
+        self.undecoded += audio.size
+        self.silence.push(audio)
         if not self.speaking and self.silence.first_speech is not None:
             self.speaking = True
             events.append({"type": "speech_started", "at": self.silence.first_speech / SAMPLE_RATE})
         quiet = self.options.silence_seconds > 0 and (
             self.silence.silent_for() >= self.options.silence_seconds
         )
-        if end_utterance or (self.speaking and quiet):
-            events += self._end_utterance(committed=end_utterance)
-        elif not self.speaking:
-            if self.silence.silent_for() > LONG_SILENCE:  # nothing left worth its context
-                self._cut(max(self.offset, self.total - int(KEEP_SILENCE * SAMPLE_RATE)))
-        elif self.undecoded >= MIN_STEP * SAMPLE_RATE:
-            events += self._step()
+        if self.speaking and quiet:
+            events += self._end_utterance(committed=False)
         return events
 
     def finish(self) -> list[Event]:

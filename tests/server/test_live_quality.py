@@ -69,17 +69,23 @@ def _ws_live_case(server, reading: Path, offline_wer: float, speed: float) -> No
     assert len(partials) >= 3  # (how many depends on how busy the machine is)
     first = next(t for t, f in run.frames if f["type"] == "partial")
     assert run.audio_sent_at(first) < 20.0  # text while the speaker is still speaking
-    assert len(run.before_stop("final")) >= len(segments) // 2
+    assert len(run.before_stop("final")) >= 3
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(600)
 def test_ws_live_at_real_time(tiny_en_server, reading: Path, offline_wer: float) -> None:
     _ws_live_case(tiny_en_server, reading, offline_wer, speed=1.0)
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(600)
 def test_ws_live_at_four_times_real_time(tiny_en_server, reading: Path, offline_wer: float) -> None:
     _ws_live_case(tiny_en_server, reading, offline_wer, speed=4.0)
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(600)
 def test_realtime_at_four_times_real_time(
     tiny_en_server, reading: Path, offline_wer: float
 ) -> None:
