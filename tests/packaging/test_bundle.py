@@ -211,6 +211,20 @@ def test_transcribe_writes_the_transcript(
     assert PHRASE in (out / "jfk.srt").read_text()
 
 
+def test_with_no_model_named_the_bundle_transcribes_offline(
+    bundle: Bundle, jfk: str, tmp_path: Path, env: dict[str, str]
+) -> None:
+    """A fresh machine with no hub: the multilingual base inside the bundle does the work."""
+    out = tmp_path / "out"
+    args = ["transcribe", jfk, "--format", "txt", "--output-dir", str(out), "--cpu-threads", "1"]
+    args += ["--data-dir", str(tmp_path / "data"), "--model-dir", str(tmp_path / "models")]
+    proc = run(bundle, *args, env={**env, "HF_HUB_OFFLINE": "1"})
+    assert_clean(proc)
+    assert "Model: base (the default model 'small' is not downloaded" in proc.stderr
+    text = (out / "jfk.txt").read_text().lower()
+    assert "ask not what your country can do for you" in text
+
+
 def test_serve_answers_health_and_a_direct_transcription(
     bundle: Bundle,
     jfk: str,
