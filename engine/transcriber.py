@@ -34,8 +34,6 @@ ProgressFn = Callable[[float, Segment | None], None]
 _DEFAULT_TEMPERATURES = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
 #: faster-whisper's own thresholds for "no speech here" and "repetition loop".
 _NO_SPEECH, _LOGPROB_FLOOR, _MAX_COMPRESSION = 0.6, -1.0, 2.4
-#: Speech left after a batched window's last word that is read again.
-TAIL_SECONDS = 2.0
 
 
 class Transcriber(Protocol):
@@ -54,6 +52,8 @@ class DecodeSettings:
     batch_size: int = 0  # 0: chosen for the device
     beam_size: int = 5
     batched_min_seconds: float = 30.0
+    #: Speech left after a batched window's last word that is read again (0: never).
+    tail_seconds: float = 2.0
 
 
 def resolve_device(device: str, compute_type: str) -> tuple[str, str]:
@@ -266,7 +266,7 @@ class _Run:
 
         Read whole, Whisper still sometimes ends a window early (end of text predicted with
         seconds of speech left: 8 words lost in an hour of loops, measured). A window whose
-        last word ends :data:`TAIL_SECONDS` before the window does has that tail read again
+        last word ends ``tail_seconds`` before the window does has that tail read again
         as a window of its own, as sequential decoding would seek back to it.
         """
         starts = [w["start"] for w in plan.windows]
@@ -281,7 +281,8 @@ class _Run:
 
     def _tail(self, plan: Plan, window: dict[str, float], found: list[Any]) -> list[Any]:
         words = [w for raw in found for w in raw.words or []]
-        if not words or window["end"] - words[-1].end < TAIL_SECONDS:
+        wanted = self.owner.settings.tail_seconds
+        if not words or wanted <= 0 or window["end"] - words[-1].end < wanted:
             return []
         from faster_whisper import BatchedInferencePipeline
 
