@@ -101,8 +101,8 @@ class Settings:
     )
     batch_size: int = setting(
         0,
-        "Windows decoded together in batched mode; 0 = auto (16 on a GPU, 2 on a CPU, where "
-        "larger batches cost memory and gain no speed)",
+        "Windows decoded together in batched mode; 0 = auto (16 on a GPU, 2 on a CPU; 4 was "
+        "13% faster on 2 cores with tiny.en but took a fifth more memory, see bench/RESULTS.md)",
         env="BATCH_SIZE",
     )
     beam_size: int = setting(5, "Beam size of the decoder", env="BEAM_SIZE")
