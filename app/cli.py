@@ -42,8 +42,9 @@ def _add_settings(
             default=None,
             choices=f.metadata["choices"],
             metavar=f.metadata["metavar"] or (None if f.metadata["choices"] else f.name.upper()),
+            # argparse %-formats help strings: a literal % in a setting's help must be doubled
             help=f"{f.metadata['help']} [{f.metadata['env']}; default: "
-            f"{'(hidden)' if f.metadata['secret'] else f.default!r}]",
+            f"{'(hidden)' if f.metadata['secret'] else f.default!r}]".replace("%", "%%"),
         )
 
 
