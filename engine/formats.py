@@ -9,6 +9,7 @@ from typing import Any
 from engine.errors import InvalidParameter
 from engine.languages import LANGUAGES
 from engine.result import Transcript
+from engine.subtitles import SubtitleLayout, cues
 
 FORMATS = ("json", "verbose_json", "text", "txt", "srt", "vtt", "tsv")
 MEDIA_TYPES = {
@@ -76,20 +77,21 @@ def to_text(t: Transcript) -> str:
     return "\n".join(s.text.strip() for s in t.segments if s.text.strip()) + "\n"
 
 
-def to_srt(t: Transcript) -> str:
-    blocks = []
-    for n, s in enumerate((s for s in t.segments if s.text.strip()), start=1):
-        blocks.append(f"{n}\n{_clock(s.start, ',')} --> {_clock(s.end, ',')}\n{s.text.strip()}\n")
+def to_srt(t: Transcript, layout: SubtitleLayout | None = None) -> str:
+    """SubRip: a cue per segment, or cues laid out by ``layout`` from the word timings."""
+    blocks = [
+        f"{n}\n{_clock(c.start, ',')} --> {_clock(c.end, ',')}\n{c.text}\n"
+        for n, c in enumerate(cues(t, layout), start=1)
+    ]
     return "\n".join(blocks)
 
 
-def to_vtt(t: Transcript) -> str:
-    cues = [
-        f"{_clock(s.start, '.')} --> {_clock(s.end, '.')}\n{s.text.strip()}\n"
-        for s in t.segments
-        if s.text.strip()
+def to_vtt(t: Transcript, layout: SubtitleLayout | None = None) -> str:
+    """WebVTT: a cue per segment, or cues laid out by ``layout`` from the word timings."""
+    blocks = [
+        f"{_clock(c.start, '.')} --> {_clock(c.end, '.')}\n{c.text}\n" for c in cues(t, layout)
     ]
-    return "WEBVTT\n\n" + "\n".join(cues)
+    return "WEBVTT\n\n" + "\n".join(blocks)
 
 
 def to_tsv(t: Transcript) -> str:
@@ -113,7 +115,16 @@ _RENDERERS: dict[str, Callable[[Transcript], str]] = {
 }
 
 
-def render(t: Transcript | dict[str, Any], fmt: str) -> str:
-    """The transcript as the text of one format (``json`` is API.md's shape)."""
+#: The formats a :class:`SubtitleLayout` applies to.
+SUBTITLE_FORMATS = {"srt": to_srt, "vtt": to_vtt}
+
+
+def render(t: Transcript | dict[str, Any], fmt: str, layout: SubtitleLayout | None = None) -> str:
+    """The transcript as the text of one format (``json`` is API.md's shape).
+
+    ``layout`` shapes the cues of srt and vtt; the other formats ignore it.
+    """
     transcript = t if isinstance(t, Transcript) else Transcript.from_dict(t)
+    if layout is not None and fmt in SUBTITLE_FORMATS:
+        return SUBTITLE_FORMATS[fmt](transcript, layout)
     return _RENDERERS[check_format(fmt)](transcript)
