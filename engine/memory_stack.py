@@ -293,6 +293,17 @@ class MemoryStack:
                 self._event(task)
             return dataclasses.replace(task)
 
+    def edit_result(self, task_id: str, result: dict[str, Any]) -> Task:
+        with self._cond:
+            task = self._require(task_id)
+            if task.status != TaskStatus.COMPLETED:
+                raise Conflict(f"Task {task_id} is {task.status.value}: only a result can be edited")
+            original = task.original_result if task.original_result is not None else task.result
+            task.result = result
+            task.original_result = None if result == original else original
+            self._journal.save(task)
+            return dataclasses.replace(task)
+
     def get(self, task_id: str) -> Task | None:
         with self._cond:
             task = self._tasks.get(task_id)

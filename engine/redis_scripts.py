@@ -4,7 +4,8 @@ Keys hang under a prefix (``KEYS[1]``, e.g. ``stackscribe:``): ``queue`` (sorted
 smallest score is taken next: ``-(priority * 1e12 + seq)``), ``processing`` (sorted set of
 running tasks by lease deadline in ms), ``tasks`` (sorted set of every task by creation
 time), ``done:<status>`` (sorted sets of finished tasks by completion time in ms, so counting
-them reads no task record), ``task:<id>`` (hash), ``result:<id>``, ``audio:<id>`` (list of
+them reads no task record), ``task:<id>`` (hash), ``result:<id>``, ``original:<id>`` (the
+engine's result once a person has edited it; written from Python), ``audio:<id>`` (list of
 chunks), ``wake`` (list engines block on), ``seq`` and the pub/sub channel ``events``.
 """
 

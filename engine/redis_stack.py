@@ -377,9 +377,30 @@ class RedisStack:
             return None
         task = task_from_hash(_decode(raw))
         if task.status == TaskStatus.COMPLETED:
-            result = self.client.get(self._key("result", task_id))
+            result, original = self.client.mget(
+                self._key("result", task_id), self._key("original", task_id)
+            )
             task.result = json.loads(result) if result else None
+            task.original_result = json.loads(original) if original else None
         return task
+
+    @guarded
+    def edit_result(self, task_id: str, result: dict[str, Any]) -> Task:
+        task = self._require(task_id)
+        if task.status != TaskStatus.COMPLETED:
+            raise Conflict(f"Task {task_id} is {task.status.value}: only a result can be edited")
+        original = task.original_result if task.original_result is not None else task.result
+        ttl = self.client.ttl(self._key("result", task_id))
+        ttl = ttl if ttl > 0 else self.result_ttl  # the edit lives as long as the result
+        pipe = self.client.pipeline(transaction=True)
+        pipe.set(self._key("result", task_id), json.dumps(result, ensure_ascii=False), ex=ttl)
+        if result == original:
+            pipe.delete(self._key("original", task_id))
+        else:
+            text = json.dumps(original, ensure_ascii=False)
+            pipe.set(self._key("original", task_id), text, ex=ttl)
+        pipe.execute()
+        return self._require(task_id)
 
     @guarded
     def position(self, task_id: str) -> int | None:

@@ -139,6 +139,9 @@ class ResilientStack:
     def cancel(self, task_id: str) -> Task:
         return self._owner(task_id).cancel(task_id)
 
+    def edit_result(self, task_id: str, result: dict[str, Any]) -> Task:
+        return self._owner(task_id).edit_result(task_id, result)
+
     def get(self, task_id: str) -> Task | None:
         task = self.local.get(task_id)
         if task is not None:

@@ -150,6 +150,10 @@ class TaskService:
     def cancel(self, task_id: str) -> Task:
         return self._stack_of(task_id).cancel(task_id)
 
+    def edit_result(self, task_id: str, result: dict[str, Any]) -> Task:
+        """Save a person's edit of a completed task's result (the original is kept)."""
+        return self._stack_of(task_id).edit_result(task_id, result)
+
     def subscribe(self, listener: Listener, direct: bool = False) -> Callable[[], None]:
         stack = self.direct if direct else self.stack
         return stack.subscribe(listener)

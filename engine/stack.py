@@ -88,6 +88,15 @@ class TaskStack(Protocol):
         """Cancel a queued task now, or ask its engine to stop a running one."""
         ...
 
+    def edit_result(self, task_id: str, result: dict[str, Any]) -> Task:
+        """Replace a completed task's result with a person's edit of it.
+
+        The engine's result is kept as ``original_result`` (the first one, however many
+        edits follow); an edit equal to the original drops it again. Raises NotFound, or
+        Conflict for a task that is not completed.
+        """
+        ...
+
     def get(self, task_id: str) -> Task | None: ...
 
     def position(self, task_id: str) -> int | None: ...

@@ -125,6 +125,8 @@ class Task:
     started_at: float | None = None
     completed_at: float | None = None
     result: dict[str, Any] | None = None
+    # The engine's result, kept when a person has edited ``result`` (None: never edited).
+    original_result: dict[str, Any] | None = None
     error: str | None = None
     error_code: int | None = None  # the HTTP status the failure maps to (400: bad audio)
     duration: float | None = None
@@ -155,6 +157,8 @@ class Task:
             "priority": self.priority,
             "attempts": self.attempts,
             "options": self.options.to_dict(),
+            "edited": self.original_result is not None,
+            "original_result": self.original_result,
         }
 
     def to_record(self) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from engine.formats import check_format
 from engine.task import TaskStatus
 from server import uploads
 from server.context import authorize, context
-from server.params import Params, transcription
+from server.params import Params, subtitle_layout, transcription
 from server.responses import now_iso, rendered, uptime
 from server.stats import last_backup
 
@@ -89,9 +89,10 @@ def get_task(request: Request, task_id: str) -> dict[str, Any]:
 def get_result(request: Request, task_id: str, response_format: str = "json") -> Response:
     task = context(request).service.get(task_id)
     fmt = check_format(response_format)
+    layout = subtitle_layout(Params({}, request.query_params))
     if task.status != TaskStatus.COMPLETED or task.result is None:
         raise Conflict(f"Task {task_id} is {task.status.value}; it has no result yet")
-    return rendered(task.result, fmt)
+    return rendered(task.result, fmt, layout)
 
 
 def cancel(request: Request, task_id: str) -> dict[str, Any]:
@@ -120,7 +121,7 @@ def list_tasks(
     for task in ctx.service.list(wanted, limit):
         public = task.to_public(positions.get(task.id))
         if not include_results:
-            public["result"] = None
+            public["result"] = public["original_result"] = None
         tasks.append(public)
     return {"tasks": tasks, "count": len(tasks)}
 

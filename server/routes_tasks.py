@@ -49,6 +49,8 @@ def get_task(request: Request, task_id: str) -> dict[str, Any]:
         "message": task.message,
         "queue_position": ctx.service.position(task_id),
         "duration": task.duration,
+        "edited": task.original_result is not None,
+        "original_result": task.original_result,
     }
 
 
@@ -114,6 +116,12 @@ def router() -> APIRouter:
     )
     keyed.add_api_route(
         "/tasks/{task_id}", get_task, methods=["GET"], summary="A task's status and result"
+    )
+    keyed.add_api_route(
+        "/tasks/{task_id}/result",
+        routes_queue.get_result,
+        methods=["GET"],
+        summary="A completed task's transcript in any format (srt/vtt layout as on 8000)",
     )
     keyed.add_api_route(
         "/tasks/{task_id}",
