@@ -90,9 +90,7 @@ def merge(result: Result, index: int) -> Result:
     a["words"] = list(a.get("words") or []) + list(b.get("words") or [])
     a["avg_logprob"] = round((a.get("avg_logprob", 0.0) + b.get("avg_logprob", 0.0)) / 2, 4)
     a["no_speech_prob"] = min(a.get("no_speech_prob", 0.0), b.get("no_speech_prob", 0.0))
-    a["compression_ratio"] = max(
-        a.get("compression_ratio", 0.0), b.get("compression_ratio", 0.0)
-    )
+    a["compression_ratio"] = max(a.get("compression_ratio", 0.0), b.get("compression_ratio", 0.0))
     if "confidence" in a:
         a["confidence"] = round(min(1.0, math.exp(a["avg_logprob"])), 4)
     del segments[index + 1]

@@ -297,7 +297,7 @@ class MemoryStack:
         with self._cond:
             task = self._require(task_id)
             if task.status != TaskStatus.COMPLETED:
-                raise Conflict(f"Task {task_id} is {task.status.value}: only a result can be edited")
+                raise Conflict(f"Task {task_id} is {task.status.value}: only results can be edited")
             original = task.original_result if task.original_result is not None else task.result
             task.result = result
             task.original_result = None if result == original else original

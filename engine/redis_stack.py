@@ -388,7 +388,7 @@ class RedisStack:
     def edit_result(self, task_id: str, result: dict[str, Any]) -> Task:
         task = self._require(task_id)
         if task.status != TaskStatus.COMPLETED:
-            raise Conflict(f"Task {task_id} is {task.status.value}: only a result can be edited")
+            raise Conflict(f"Task {task_id} is {task.status.value}: only results can be edited")
         original = task.original_result if task.original_result is not None else task.result
         ttl = self.client.ttl(self._key("result", task_id))
         ttl = ttl if ttl > 0 else self.result_ttl  # the edit lives as long as the result

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from engine import edits, formats
@@ -63,7 +65,7 @@ def test_set_text_changes_the_text_everywhere_and_keeps_word_times() -> None:
     words = longer["segments"][0]["words"]
     assert [w["text"] for w in words] == [" Ask", " not,", " my", " friends,", " what"]
     assert words[0]["start"] == 0.0 and words[-1]["end"] == 2.0
-    assert all(a["end"] <= b["start"] for a, b in zip(words, words[1:], strict=False))
+    assert all(a["end"] <= b["start"] for a, b in itertools.pairwise(words))
     with pytest.raises(InvalidParameter):
         edits.set_text(before, 0, "   ")
     with pytest.raises(InvalidParameter):
@@ -109,8 +111,10 @@ def test_shift_one_segment_or_all_never_before_zero() -> None:
     assert every[0]["words"][1]["start"] == 0.1
     moved = edits.shift(result(), 3.0, 0)["segments"]  # past its neighbour: order follows
     assert [s["text"] for s in moved] == [" your country can do.", " Ask not what"]
-    assert formats.render(edits.shift(result(), 60.0), "srt").splitlines()[1].startswith(
-        "00:01:00,000"
+    assert (
+        formats.render(edits.shift(result(), 60.0), "srt")
+        .splitlines()[1]
+        .startswith("00:01:00,000")
     )
 
 
