@@ -93,7 +93,15 @@ def _add_transcribe(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-word-timestamps", action="store_true", help="skip word timings")
     p.add_argument("--no-vad", action="store_true", help="decode silence too")
     p.add_argument("--initial-prompt", default=None, help="vocabulary or context hint")
+    _add_subtitle_layout(p)
     _add_settings(p, "transcribe")
+
+
+def _add_subtitle_layout(p: argparse.ArgumentParser) -> None:
+    group = p.add_argument_group("subtitle layout (srt and vtt, from word timings)")
+    group.add_argument("--max-line-width", type=int, metavar="CHARS", help="most characters on a line")
+    group.add_argument("--max-line-count", type=int, metavar="N", help="most lines in a cue")
+    group.add_argument("--max-words-per-line", type=int, metavar="N", help="most words on a line")
 
 
 def _add_live(sub: argparse._SubParsersAction) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 
 from app.cli import FORMAT_CHOICES
 from app.settings import Settings
-from engine import formats, media
+from engine import formats, media, subtitles
 from engine.errors import StackscribeError
 from engine.stack import StackEvent
 from engine.supervisor import EngineState, EngineStatus
@@ -79,6 +79,11 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     from app.runtime import Runtime
 
     fmts = _formats(args.format)
+    try:
+        layout = subtitles.from_values({n: getattr(args, n) for n in subtitles.NAMES})
+    except StackscribeError as exc:
+        print(f"stackscribe: {exc}", file=sys.stderr)
+        return 2
     problem = _check_output_dir(args.output_dir)
     if problem:
         print(f"stackscribe: {problem}", file=sys.stderr)
@@ -99,7 +104,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         print("stackscribe: interrupted", file=sys.stderr)
         return 130
     try:
-        return _transcribe(runtime, jobs, options, fmts, args.output_dir)
+        return _transcribe(runtime, jobs, options, fmts, args.output_dir, layout)
     except KeyboardInterrupt:
         # A second Ctrl-C from here on kills the engine: nothing is waited for any more.
         signal.signal(signal.SIGINT, lambda *_: runtime.supervisor.kill())
@@ -114,7 +119,12 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _transcribe(
-    runtime: Any, jobs: list[_Job], options: TranscribeOptions, fmts: list[str], output_dir: str
+    runtime: Any,
+    jobs: list[_Job],
+    options: TranscribeOptions,
+    fmts: list[str],
+    output_dir: str,
+    layout: subtitles.SubtitleLayout | None = None,
 ) -> int:
     """Run every job; each transcript is written as soon as its file has finished."""
     from tqdm import tqdm
@@ -149,7 +159,7 @@ def _transcribe(
             if job.task_id in waiting:
                 waiting.discard(job.task_id)
                 if job.status == TaskStatus.COMPLETED:
-                    _write(runtime, job, fmts, output_dir)
+                    _write(runtime, job, fmts, output_dir, layout)
     finally:
         unsubscribe()
         for job in jobs:
@@ -234,10 +244,16 @@ def _on_event(event: StackEvent, jobs: list[_Job], finished: queue.Queue[_Job]) 
             finished.put(job)
 
 
-def _write(runtime: Any, job: _Job, fmts: list[str], output_dir: str) -> None:
+def _write(
+    runtime: Any,
+    job: _Job,
+    fmts: list[str],
+    output_dir: str,
+    layout: subtitles.SubtitleLayout | None = None,
+) -> None:
     result = runtime.service.get(job.task_id).result
     for fmt in fmts:
-        text = formats.render(result, fmt)
+        text = formats.render(result, fmt, layout)
         if output_dir == "-":
             sys.stdout.write(text if text.endswith("\n") else text + "\n")
             continue

@@ -6,7 +6,10 @@ everything around them is the real window.
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox, QWidget
+
+from engine.subtitles import SubtitleLayout
+from gui.export_options import SubtitleLayoutDialog
 
 
 def open_files(parent: QWidget, directory: str, name_filter: str) -> list[str]:
@@ -21,6 +24,16 @@ def open_folder(parent: QWidget, directory: str) -> str:
 def save_file(parent: QWidget, title: str, suggested: str, name_filter: str) -> tuple[str, str]:
     """The chosen path and the chosen filter; an empty path when cancelled."""
     return QFileDialog.getSaveFileName(parent, title, suggested, name_filter)
+
+
+def subtitle_layout(
+    parent: QWidget, current: SubtitleLayout | None
+) -> tuple[bool, SubtitleLayout | None]:
+    """Whether the person chose (not cancelled), and the layout chosen (None: no limits)."""
+    dialog = SubtitleLayoutDialog(current, parent)
+    if dialog.exec() != QDialog.DialogCode.Accepted:
+        return False, current
+    return True, dialog.layout_values()
 
 
 def confirm(parent: QWidget, title: str, text: str, accept: str) -> bool:

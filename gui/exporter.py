@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from engine import formats
+from engine.subtitles import SubtitleLayout
 from gui.transcript_view import EXPORT_FORMATS, FORMAT_LABELS
 
 log = logging.getLogger(__name__)
@@ -35,12 +36,15 @@ def suggested_path(folder: str, filename: str, fmt: str) -> str:
     return os.path.join(folder, f"{stem}.{formats.EXTENSIONS[fmt]}")
 
 
-def export(result: dict[str, Any], fmt: str, path: str) -> str:
-    """Render ``result`` as ``fmt`` and write it to ``path`` (adding the extension)."""
+def export(
+    result: dict[str, Any], fmt: str, path: str, layout: SubtitleLayout | None = None
+) -> str:
+    """Render ``result`` as ``fmt`` and write it to ``path`` (adding the extension);
+    ``layout`` shapes srt and vtt cues."""
     target = Path(path)
     if not target.suffix:
         target = target.with_suffix("." + formats.EXTENSIONS[fmt])
-    text = formats.render(result, fmt)
+    text = formats.render(result, fmt, layout)
     tmp = target.with_name(target.name + ".part")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, target)

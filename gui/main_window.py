@@ -174,6 +174,7 @@ class MainWindow(QMainWindow):
         self.task_actions.message.connect(self.status.notify)
         self.table.current_changed.connect(self._show_task)
         self.transcript.export_requested.connect(self.task_actions.export)
+        self.transcript.layout_requested.connect(self.task_actions.edit_layout)
         self.transcript.play_requested.connect(self.task_actions.play)
         self.transcript.stop_requested.connect(self.player.stop)
         self.transcript.copied.connect(lambda n: self.status.notify(f"Copied {n} segment(s)"))

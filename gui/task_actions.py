@@ -8,7 +8,7 @@ import os
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 
-from gui import dialogs, exporter
+from gui import dialogs, export_options, exporter
 from gui.jobs import Jobs, describe
 from gui.playback import Player
 from gui.preferences import PreferenceStore
@@ -82,9 +82,19 @@ class TaskActions(QObject):
             row.result,
             exporter.format_of(path, chosen, fmt),
             path,
+            export_options.saved_layout(self.store),
             on_done=lambda written: self.message.emit(f"Exported {written}"),
             on_error=self._export_failed,
         )
+
+    def edit_layout(self) -> None:
+        """Ask for the subtitle layout every later srt and vtt export uses, and keep it."""
+        chosen, layout = dialogs.subtitle_layout(
+            self.window, export_options.saved_layout(self.store)
+        )
+        if chosen:
+            export_options.save_layout(self.store, layout)
+            self.message.emit("Subtitle layout saved for SRT and WebVTT exports")
 
     def _export_failed(self, exc: BaseException) -> None:
         log.warning("Export failed: %s", describe(exc))

@@ -109,12 +109,14 @@ class TranscriptView(QWidget):
 
     Signals:
         export_requested(str, str): task id and format (txt, srt, vtt, json, tsv).
+        layout_requested(): the person wants to set the subtitle layout of exports.
         play_requested(str, float): task id and the second to play from.
         stop_requested(): stop playing.
         copied(int): this many segments were copied to the clipboard.
     """
 
     export_requested = Signal(str, str)
+    layout_requested = Signal()
     play_requested = Signal(str, float)
     stop_requested = Signal()
     copied = Signal(int)
@@ -208,6 +210,9 @@ class TranscriptView(QWidget):
         for fmt in EXPORT_FORMATS:
             action = menu.addAction(FORMAT_LABELS[fmt])
             action.triggered.connect(lambda _=False, f=fmt: self._export(f))
+        menu.addSeparator()
+        self.layout_action = menu.addAction("Subtitle layout…")
+        self.layout_action.triggered.connect(self.layout_requested.emit)
         button.setMenu(menu)
         return button
 

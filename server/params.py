@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from engine.errors import InvalidParameter
 from engine.formats import check_format
+from engine.subtitles import NAMES as LAYOUT_NAMES
+from engine.subtitles import SubtitleLayout, from_values
 from engine.task import TranscribeOptions
 
 _TRUE = {"true", "1", "yes", "on"}
@@ -55,6 +57,7 @@ class Request:
     options: TranscribeOptions
     priority: int
     response_format: str
+    layout: SubtitleLayout | None = None
 
 
 def transcription(params: Params, task: str | None = None) -> Request:
@@ -73,4 +76,9 @@ def transcription(params: Params, task: str | None = None) -> Request:
         decode_mode=params.text("decode_mode") or None,
     )
     fmt = check_format(params.text("response_format") or "json")
-    return Request(options, priority, fmt)  # type: ignore[arg-type]
+    return Request(options, priority, fmt, subtitle_layout(params))  # type: ignore[arg-type]
+
+
+def subtitle_layout(params: Params) -> SubtitleLayout | None:
+    """``max_line_width``, ``max_line_count``, ``max_words_per_line`` (srt, vtt); 422 if bad."""
+    return from_values({n: params.number(n, int) for n in LAYOUT_NAMES})  # type: ignore[misc]

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse, Response
 
 from engine import formats
 from engine.errors import Conflict, StackscribeError
+from engine.subtitles import SubtitleLayout
 from engine.task import Task, TaskStatus
 
 
@@ -17,11 +18,12 @@ def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat()
 
 
-def rendered(result: dict[str, Any], fmt: str) -> Response:
-    """The transcript in ``fmt``; JSON formats as JSON, the others as text."""
+def rendered(result: dict[str, Any], fmt: str, layout: SubtitleLayout | None = None) -> Response:
+    """The transcript in ``fmt``; JSON formats as JSON, the others as text (srt and vtt
+    cues laid out by ``layout``)."""
     if fmt == "json":
         return JSONResponse(result)
-    return Response(formats.render(result, fmt), media_type=formats.MEDIA_TYPES[fmt])
+    return Response(formats.render(result, fmt, layout), media_type=formats.MEDIA_TYPES[fmt])
 
 
 class TaskFailed(StackscribeError):

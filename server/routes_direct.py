@@ -22,6 +22,6 @@ def router() -> APIRouter:
         task = await direct.submit(ctx, upload, wanted.options)
         done = await direct.wait(ctx, request, task)
         raise_for(done)
-        return rendered(done.result or {}, wanted.response_format)
+        return rendered(done.result or {}, wanted.response_format, wanted.layout)
 
     return api

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from collections.abc import AsyncIterator
@@ -13,10 +14,11 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from engine import formats
 from engine.errors import InvalidParameter
 from engine.result import Transcript
+from engine.subtitles import SubtitleLayout
 from engine.task import TaskEvent, TranscribeOptions
 from server import direct, uploads
 from server.context import ServerContext, authorize, context
-from server.params import Params
+from server.params import Params, subtitle_layout
 from server.responses import raise_for
 
 _FORMATS = ("json", "text", "srt", "verbose_json", "vtt")
@@ -42,7 +44,9 @@ def _options(params: Params, task: str) -> tuple[TranscribeOptions, str, bool]:
     return options, fmt, params.flag("stream", False)
 
 
-def _body(result: dict[str, Any], fmt: str, words: bool) -> Response:
+def _body(
+    result: dict[str, Any], fmt: str, words: bool, layout: SubtitleLayout | None = None
+) -> Response:
     transcript = Transcript.from_dict(result)
     if fmt == "json":
         return JSONResponse(
@@ -57,7 +61,7 @@ def _body(result: dict[str, Any], fmt: str, words: bool) -> Response:
             body.pop("words")
         return JSONResponse(body)
     name = "text" if fmt == "text" else fmt
-    return Response(formats.render(transcript, name), media_type=formats.MEDIA_TYPES[name])
+    return Response(formats.render(transcript, name, layout), media_type=formats.MEDIA_TYPES[name])
 
 
 def _sse(kind: str, **data: Any) -> str:
@@ -109,7 +113,12 @@ def router() -> APIRouter:
         ctx.service.check_engine()
         upload = await uploads.receive(request, ctx.config.uploads_dir, ctx.config.max_upload_bytes)
         try:
-            options, fmt, stream = _options(Params(upload.fields, request.query_params), task)
+            params = Params(upload.fields, request.query_params)
+            options, fmt, stream = _options(params, task)
+            layout = subtitle_layout(params)
+            if layout is not None and fmt in formats.SUBTITLE_FORMATS:
+                # cues are laid out from word timings, which OpenAI leaves off by default
+                options = dataclasses.replace(options, word_timestamps=True)
             uploads.require_file(upload)
         except Exception:
             upload.discard()
@@ -119,7 +128,7 @@ def router() -> APIRouter:
             return StreamingResponse(_stream(ctx, submitted.id), media_type="text/event-stream")
         done = await direct.wait(ctx, request, submitted)
         raise_for(done)
-        return _body(done.result or {}, fmt, options.word_timestamps)
+        return _body(done.result or {}, fmt, options.word_timestamps, layout)
 
     @api.post("/audio/transcriptions", summary="OpenAI: create a transcription")
     async def transcriptions(request: Request) -> Response:
