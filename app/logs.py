@@ -24,7 +24,7 @@ def configure(level: str | int, stream: Any = None) -> None:
     root.addHandler(handler)
     root.setLevel(level.upper() if isinstance(level, str) else level)
     # Third-party chatter that says nothing a user can act on.
-    for name in ("faster_whisper", "httpx", "huggingface_hub", "multipart"):
+    for name in ("faster_whisper", "httpx", "httpx2", "huggingface_hub", "multipart"):
         logging.getLogger(name).setLevel(max(root.level, logging.WARNING))
 
 
