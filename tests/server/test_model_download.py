@@ -1,0 +1,48 @@
+"""The supervisor downloads the model before the engine starts: ``/health`` shows it.
+
+A local Hugging Face hub (tests/support/hf_hub.py) serves the generated model as ``tiny``
+and holds model.bin partway, so the ``downloading`` state is seen for as long as the test
+needs, then lets it finish: the engine loads what was downloaded and transcribes with it.
+"""
+
+from __future__ import annotations
+
+import time
+
+from tests.server.conftest import upload, wait_final
+from tests.support.hf_hub import LocalHub
+
+MIB = 1024 * 1024
+
+
+def test_health_reports_the_download_then_the_engine_runs_the_downloaded_model(
+    make_server, local_hub: LocalHub, jfk: str
+) -> None:
+    held = local_hub.hold("model.bin", after=11 * MIB)
+    live = make_server(wait=False, model="tiny")
+    total = local_hub.size("Systran/faster-whisper-tiny")
+    with live.client() as client:
+        deadline = time.monotonic() + 60
+        while True:
+            health = client.get("/health").json()
+            download = health["download"]
+            if download is not None and download["done"] > 0:
+                break
+            assert time.monotonic() < deadline, health
+            time.sleep(0.05)
+        assert health["engine_state"] == "downloading"
+        assert (health["status"], health["model_loaded"]) == ("degraded", False)
+        assert download["total"] == total and 0 < download["done"] < total
+        # Work accepted meanwhile waits for the engine.
+        task_id = upload(client, jfk).json()["task_id"]
+        assert client.get(f"/task/{task_id}").json()["status"] == "queued"
+
+        held.release.set()
+        assert wait_final(client, task_id, timeout=120)["status"] == "completed"
+        health = client.get("/health").json()
+        assert (health["engine_state"], health["download"], health["model"]) == (
+            "ready",
+            None,
+            "tiny",
+        )
+        assert health["model_reason"] == "named"
