@@ -25,6 +25,7 @@ from gui.session import Backend, BackendFactory, Session
 from gui.settings_dialog import SettingsDialog
 from gui.status_bar import StatusBar
 from gui.task_actions import TaskActions
+from gui.task_edits import TaskEdits
 from gui.task_model import TaskModel
 from gui.task_table import TaskTable
 from gui.transcript_view import TranscriptView
@@ -70,6 +71,7 @@ class MainWindow(QMainWindow):
         self.model = TaskModel(self)
         self.player = Player(parent=self)
         self.task_actions = TaskActions(self, self.model, self.session, self.store, self.player)
+        self.task_edits = TaskEdits(self.model, self.session, self)
         self._build()
         self._connect()
         self._restore_layout()
@@ -178,6 +180,10 @@ class MainWindow(QMainWindow):
         self.transcript.play_requested.connect(self.task_actions.play)
         self.transcript.stop_requested.connect(self.player.stop)
         self.transcript.copied.connect(lambda n: self.status.notify(f"Copied {n} segment(s)"))
+        self.transcript.editor.edit_requested.connect(self.task_edits.apply)
+        self.transcript.editor.undo_requested.connect(self.task_edits.undo)
+        self.transcript.editor.refused.connect(self.status.notify)
+        self.task_edits.undo_changed.connect(self.transcript.editor.set_can_undo)
         self.player.started.connect(self._on_playing)
         self.player.finished.connect(self._on_played)
         self.player.failed.connect(self.status.notify)
@@ -251,6 +257,7 @@ class MainWindow(QMainWindow):
 
     def _show_task(self, task_id: str) -> None:
         self.transcript.show_task(self.model.row(task_id) if task_id else None)
+        self.transcript.editor.set_can_undo(task_id, self.task_edits.can_undo(task_id))
 
     def _on_task_changed(self, task_id: str) -> None:
         row = self.model.row(task_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import shiboken6
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
@@ -59,6 +59,7 @@ class Session(QObject):
         submitted(object, int): a file was queued: the task and its position.
         rejected(str, str): a file was refused: its path and the reason.
         requeued(object): ``[(old id, new Task)]`` when a finished task is queued again.
+        edit_saved(object): the :class:`Task` as saved after :meth:`edit_result`.
         error(str): an action failed; the message is for people.
     """
 
@@ -73,6 +74,7 @@ class Session(QObject):
     submitted = Signal(object, int)
     rejected = Signal(str, str)
     requeued = Signal(object)
+    edit_saved = Signal(object)
     error = Signal(str)
 
     # From the stack's and the supervisor's threads, tagged with the backend generation.
@@ -93,6 +95,7 @@ class Session(QObject):
         self._stopped = False
         self.jobs = Jobs("session", workers=4, parent=self)
         self._submits = Jobs("submit", workers=1, parent=self)
+        self._edits = Jobs("edit", workers=1, parent=self)  # saved in the order made
         self._stack_signal.connect(self._on_stack_event, Qt.ConnectionType.QueuedConnection)
         self._engine_signal.connect(self._on_engine_status, Qt.ConnectionType.QueuedConnection)
 
@@ -151,6 +154,7 @@ class Session(QObject):
         if self._stopped:
             return
         self._stopped = True
+        self._edits.close()
         self.jobs.close()
         self.stopped.emit()
 
@@ -309,6 +313,19 @@ class Session(QObject):
     def _submit_failed(self, path: str, exc: BaseException) -> None:
         log.error("Could not queue %s", path, exc_info=exc)
         self.rejected.emit(path, describe(exc))
+
+    def edit_result(self, task_id: str, result: dict[str, Any]) -> None:
+        """Save a person's edit of a finished task's result; ``edit_saved`` follows."""
+        if self.backend is None:
+            self.error.emit("The engine is not running: the edit is shown but not saved")
+            return
+        self._edits.run(
+            self.backend.service.edit_result,
+            task_id,
+            result,
+            on_done=self.edit_saved.emit,
+            on_error=self._report,
+        )
 
     def cancel(self, task_id: str) -> None:
         if self.backend is not None:

@@ -71,6 +71,7 @@ class TaskRow:
     priority: int = 0
     owns_source: bool = False
     segments: list[dict[str, Any]] = field(default_factory=list)
+    edited: bool = False  # the result is a person's edit (the engine's is kept beside it)
 
     def actions(self) -> frozenset[str]:
         """The row actions that make sense now."""
@@ -244,6 +245,17 @@ class TaskModel(QAbstractTableModel):
         if status_changed or event.result is not None:
             self.task_changed.emit(row.id)
 
+    def set_result(self, task_id: str, result: dict[str, Any], edited: bool | None = None) -> None:
+        """A finished task's result as a person edited it (``edited``: None leaves the flag)."""
+        row = self.row(task_id)
+        if row is None:
+            return
+        row.result, row.segments = result, list(result.get("segments") or [])
+        if edited is not None:
+            row.edited = edited
+        self._changed(task_id)
+        self.task_changed.emit(task_id)
+
     def set_positions(self, positions: dict[str, int]) -> None:
         for row in self._rows:
             position = positions.get(row.id) if row.status == TaskStatus.QUEUED else None
@@ -311,6 +323,7 @@ def _row_from_task(task: Task, position: int | None) -> TaskRow:
         priority=task.priority,
         owns_source=task.owns_source,
         segments=segments,
+        edited=task.original_result is not None,
     )
 
 

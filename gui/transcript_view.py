@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from engine.task import TaskStatus
 from gui import icons
+from gui.segment_editing import SegmentEditor
 from gui.style import ACCENT, MUTED
 from gui.task_model import TaskRow, clock
 
@@ -50,11 +51,32 @@ Index = QModelIndex | QPersistentModelIndex
 
 
 class SegmentModel(QAbstractTableModel):
-    """Segments as rows: start time and text."""
+    """Segments as rows: start time and text; the text is editable while ``editable``.
+
+    Signals:
+        text_edited(int, str): the person typed new text for segment ``row``.
+    """
+
+    text_edited = Signal(int, str)
 
     def __init__(self) -> None:
         super().__init__()
         self.segments: list[dict[str, Any]] = []
+        self.editable = False
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        flags = super().flags(index)
+        if self.editable and index.isValid() and index.column() == 1:
+            flags |= Qt.ItemFlag.ItemIsEditable
+        return flags
+
+    def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
+        if not (self.editable and index.isValid() and role == Qt.ItemDataRole.EditRole):
+            return False
+        text = str(value).strip()
+        if text != self.segments[index.row()]["text"].strip():
+            self.text_edited.emit(index.row(), text)  # queued: the edit comes back as a reset
+        return True
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.segments)
@@ -74,7 +96,8 @@ class SegmentModel(QAbstractTableModel):
         if role == START_ROLE:
             return float(segment["start"])
         if index.column() == 1:
-            return segment["text"].strip() if role == Qt.ItemDataRole.DisplayRole else None
+            shown = role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole)
+            return segment["text"].strip() if shown else None
         values = {
             Qt.ItemDataRole.DisplayRole: lambda: clock_ms(segment["start"]),
             Qt.ItemDataRole.ToolTipRole: lambda: (
@@ -156,6 +179,10 @@ class TranscriptView(QWidget):
         self.play_button = _button("play", "Play", "Play from the selected segment")
         self.play_button.clicked.connect(self._toggle_play)
         self.table = self._segment_table()
+        self.editor = SegmentEditor(self.table, self.proxy)
+        self.segments.text_edited.connect(
+            self.editor.text_edited, Qt.ConnectionType.QueuedConnection
+        )
         self.placeholder = QLabel(
             "Select a task to read its transcript.\nDouble-click a segment to play from it."
         )
@@ -180,6 +207,7 @@ class TranscriptView(QWidget):
         search.addWidget(self.matches)
         self.matches.hide()
         layout.addLayout(search)
+        layout.addWidget(self.editor)
         self._stack = QStackedLayout()
         self._stack.addWidget(self.placeholder)
         self._stack.addWidget(self.table)
@@ -232,17 +260,25 @@ class TranscriptView(QWidget):
         self._update_meta(row)
         self._update_buttons()
         self._filter(self.search.text())
+        self._update_editor(row)
 
     def refresh(self, row: TaskRow) -> None:
         """The shown task changed status (or got its result)."""
         if row.id != self.task_id:
             return
-        if row.status == TaskStatus.COMPLETED or len(row.segments) < len(self.segments.segments):
-            self.segments.reset(row.segments)
+        done = row.status == TaskStatus.COMPLETED and row.segments != self.segments.segments
+        if done or len(row.segments) < len(self.segments.segments):
+            self.segments.reset(row.segments)  # (an unchanged one keeps an open editor)
         self.status = row.status
         self._update_meta(row)
         self._update_buttons()
         self._filter(self.search.text())
+        self._update_editor(row)
+
+    def _update_editor(self, row: TaskRow | None) -> None:
+        done = row is not None and row.status == TaskStatus.COMPLETED and row.result is not None
+        self.segments.editable = done
+        self.editor.set_task(row.id if row else "", row.result if done and row else None)
 
     def add_segment(self, task_id: str, segment: dict[str, Any]) -> None:
         if task_id == self.task_id:
@@ -263,6 +299,8 @@ class TranscriptView(QWidget):
             parts.append(language)
         if row.error:
             parts.append(row.error)
+        if row.edited:
+            parts.append("edited")
         self.meta.setText(" · ".join(parts))
 
     def _filter(self, text: str) -> None:
