@@ -6,6 +6,7 @@ instant), build :class:`Settings` once, configure logging, then import and run t
 - ``gui``        the desktop window, hosting the server and the engine;
 - ``serve``      the HTTP server (queue and direct listeners) and the engine, headless;
 - ``transcribe`` files through the same engine and stack, with a progress bar per file;
+- ``watch``      a folder: each new audio or video file in it is transcribed once;
 - ``live``       the microphone transcribed in the terminal as you speak, saved with its text;
 - ``worker``     an engine alone, taking work from a shared Redis stack;
 - ``models``     list, download or remove Whisper models;
@@ -23,7 +24,7 @@ from collections.abc import Sequence
 
 from app import settings as settings_mod
 
-MODES = ("gui", "serve", "transcribe", "live", "worker", "models", "config")
+MODES = ("gui", "serve", "transcribe", "watch", "live", "worker", "models", "config")
 FORMAT_CHOICES = ("json", "verbose_json", "txt", "srt", "vtt", "tsv")
 
 
@@ -61,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_settings(sub.add_parser("gui", help="open the desktop window"), "gui")
     _add_settings(sub.add_parser("serve", help="run the HTTP server headless"), "serve")
     _add_transcribe(sub)
+    _add_watch(sub)
     _add_live(sub)
     _add_settings(
         sub.add_parser("worker", help="run an engine alone on a shared Redis stack"), "worker"
@@ -95,6 +97,30 @@ def _add_transcribe(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--initial-prompt", default=None, help="vocabulary or context hint")
     _add_subtitle_layout(p)
     _add_settings(p, "transcribe")
+
+
+def _add_watch(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("watch", help="transcribe each new audio or video file put in a folder")
+    p.add_argument("folder", metavar="DIR", help="the folder to watch (and the folders in it)")
+    p.add_argument(
+        "--output-dir",
+        default=None,
+        metavar="DIR",
+        help="where transcripts are written, as NAME.EXT (default: next to each file)",
+    )
+    p.add_argument(
+        "--format",
+        default="txt",
+        help=f"one or more of {', '.join(FORMAT_CHOICES)}, comma-separated, or 'all' "
+        "(default: txt)",
+    )
+    p.add_argument("--language", default=None, help="ISO code such as en or th; default: detect")
+    p.add_argument("--task", choices=("transcribe", "translate"), default="transcribe")
+    p.add_argument("--no-word-timestamps", action="store_true", help="skip word timings")
+    p.add_argument("--no-vad", action="store_true", help="decode silence too")
+    p.add_argument("--initial-prompt", default=None, help="vocabulary or context hint")
+    _add_subtitle_layout(p)
+    _add_settings(p, "watch")
 
 
 def _add_subtitle_layout(p: argparse.ArgumentParser) -> None:
@@ -157,10 +183,10 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 
 def _run(mode: str, args: argparse.Namespace, settings: settings_mod.Settings) -> int:
-    if mode in ("transcribe", "live"):
+    if mode in ("transcribe", "live", "watch"):
         import importlib
 
-        command = importlib.import_module(f"app.{mode}_cmd")  # transcribe_cmd, live_cmd
+        command = importlib.import_module(f"app.{mode}_cmd")  # transcribe_cmd, live_cmd, ...
         return command.run(args, settings)
     if mode == "models":
         from app.models_cmd import run as run_models

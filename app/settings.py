@@ -20,7 +20,7 @@ from engine.task import DECODE_MODES
 from server.config import LISTENERS
 
 # Which command-line modes show a setting's flag.
-ALL = ("gui", "serve", "transcribe", "worker")
+ALL = ("gui", "serve", "transcribe", "worker", "watch")
 SERVING = ("gui", "serve")
 SHARED_STACK = ("gui", "serve", "worker")
 
@@ -219,6 +219,20 @@ class Settings:
         "Longest live stream, in minutes of audio (it ends with an error past this)",
         env="LIVE_MAX_MINUTES",
         modes=SERVING,
+    )
+    watch_poll_seconds: float = setting(
+        2.0,
+        "How often a watched folder (watch, the window's watched folder) is looked at, in "
+        "seconds",
+        env="WATCH_POLL_SECONDS",
+        modes=("gui", "watch"),
+    )
+    watch_settle_seconds: float = setting(
+        3.0,
+        "A new file in a watched folder is queued once its size and modification time have "
+        "not changed for this many seconds (so a copy still being written is left alone)",
+        env="WATCH_SETTLE_SECONDS",
+        modes=("gui", "watch"),
     )
     log_level: str = setting(
         "info",
