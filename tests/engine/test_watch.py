@@ -78,7 +78,7 @@ def quiet_for(seconds: float) -> None:
 
 
 def test_a_dropped_file_is_transcribed_once_next_to_it(watch, jfk, tmp_path) -> None:
-    watcher, reports = watch(formats=("txt", "srt"))
+    _, reports = watch(formats=("txt", "srt"))
     folder = tmp_path / "in"
     (folder / "notes.txt").write_text("not audio")
     (folder / ".hidden.flac").write_bytes(Path(jfk).read_bytes())
