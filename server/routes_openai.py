@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -12,7 +11,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from engine import formats
-from engine.errors import InvalidParameter
+from engine.errors import InvalidParameter, NotFound
 from engine.result import Transcript
 from engine.subtitles import SubtitleLayout
 from engine.task import TaskEvent, TranscribeOptions
@@ -105,6 +104,14 @@ def _models(ctx: ServerContext) -> dict[str, Any]:
     }
 
 
+def _model(ctx: ServerContext, model_id: str) -> dict[str, Any]:
+    """One of the models ``/v1/models`` lists; any other is 404, as OpenAI answers."""
+    for listed in _models(ctx)["data"]:
+        if listed["id"] == model_id:
+            return listed
+    raise NotFound(f"Model {model_id!r} not found: GET /v1/models lists the models served")
+
+
 def router() -> APIRouter:
     api = APIRouter(prefix="/v1", dependencies=[Depends(authorize)])
 
@@ -142,13 +149,8 @@ def router() -> APIRouter:
     async def models(request: Request) -> dict[str, Any]:
         return _models(context(request))
 
-    @api.get("/models/{model_id}", summary="OpenAI: one model")
+    @api.get("/models/{model_id:path}", summary="OpenAI: one model")
     async def model(request: Request, model_id: str) -> dict[str, Any]:
-        return {
-            "id": model_id,
-            "object": "model",
-            "created": int(time.time()),
-            "owned_by": "stackscribe",
-        }
+        return _model(context(request), model_id)
 
     return api
