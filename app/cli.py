@@ -125,9 +125,10 @@ def _add_watch(sub: argparse._SubParsersAction) -> None:
 
 def _add_subtitle_layout(p: argparse.ArgumentParser) -> None:
     group = p.add_argument_group("subtitle layout (srt and vtt, from word timings)")
-    group.add_argument("--max-line-width", type=int, metavar="CHARS", help="most characters on a line")
-    group.add_argument("--max-line-count", type=int, metavar="N", help="most lines in a cue")
-    group.add_argument("--max-words-per-line", type=int, metavar="N", help="most words on a line")
+    add = group.add_argument
+    add("--max-line-width", type=int, metavar="CHARS", help="most characters on a line")
+    add("--max-line-count", type=int, metavar="N", help="most lines in a cue")
+    add("--max-words-per-line", type=int, metavar="N", help="most words on a line")
 
 
 def _add_live(sub: argparse._SubParsersAction) -> None:

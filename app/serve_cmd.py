@@ -31,6 +31,9 @@ def server_config(settings: Settings) -> ServerConfig:
         model=settings.model,
         public_settings=settings.public(),
         max_retries=max(settings.max_attempts - 1, 0),
+        callback_hosts=settings.callback_host_list,
+        callback_secret=settings.callback_secret,
+        callback_attempts=settings.callback_attempts,
     )
 
 

@@ -201,6 +201,27 @@ class Settings:
         env="CORS_ORIGINS",
         modes=SERVING,
     )
+    callback_hosts: str = setting(
+        "localhost,127.0.0.1,::1",
+        "Comma-separated hosts a task's callback_url may name (exact host names or IP "
+        "addresses); others are refused at submission; default: this machine only",
+        env="CALLBACK_HOSTS",
+        modes=SERVING,
+    )
+    callback_secret: str = setting(
+        "",
+        "Key that signs each callback: header X-Stackscribe-Signature is sha256= and the hex "
+        "HMAC-SHA256 of the body; empty = unsigned",
+        env="CALLBACK_SECRET",
+        modes=SERVING,
+        secret=True,
+    )
+    callback_attempts: int = setting(
+        4,
+        "Times a callback is tried before it is given up (waiting 1, 2, 4, ... s between tries)",
+        env="CALLBACK_ATTEMPTS",
+        modes=SERVING,
+    )
     live_max_streams: int = setting(
         4,
         "Most live transcription streams open at once (/ws/live, /v1/realtime, the GUI's "
@@ -269,6 +290,10 @@ class Settings:
                 f"{', '.join(LISTENERS)}"
             )
         return tuple(n for n in LISTENERS if n in named and getattr(self, f"{n}_port") != 0)
+
+    @property
+    def callback_host_list(self) -> tuple[str, ...]:
+        return tuple(h.strip() for h in self.callback_hosts.split(",") if h.strip())
 
     @property
     def cors_list(self) -> list[str]:

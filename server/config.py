@@ -27,6 +27,9 @@ class ServerConfig:
     model: str = ""
     public_settings: dict[str, Any] = field(default_factory=dict)
     max_retries: int = 2  # shown as max_retries on the tasks listener
+    callback_hosts: tuple[str, ...] = ("localhost", "127.0.0.1", "::1")
+    callback_secret: str = ""
+    callback_attempts: int = 4
 
     def port(self, listener: str) -> int:
         return getattr(self, f"{listener}_port")

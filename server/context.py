@@ -12,6 +12,7 @@ from starlette.websockets import WebSocket
 
 from engine.errors import StackscribeError
 from engine.service import TaskService
+from server.callbacks import CallbackSender
 from server.config import ServerConfig
 from server.events import EventBridge
 
@@ -27,6 +28,7 @@ class ServerContext:
     bridge: EventBridge
     backend: Any = None
     started: float = field(default_factory=time.time)
+    callbacks: CallbackSender | None = None  # None: no listener takes queued submissions
 
     def check_key(self, provided: str | None) -> None:
         key = self.config.api_key

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -12,7 +14,7 @@ from engine.errors import Conflict, InvalidParameter
 from engine.formats import check_format
 from engine.task import TaskStatus
 from server import uploads
-from server.context import authorize, context
+from server.context import ServerContext, authorize, context
 from server.params import Params, subtitle_layout, transcription
 from server.responses import now_iso, rendered, uptime
 from server.stats import last_backup
@@ -34,6 +36,7 @@ UPLOAD_DOC = {
                         "vad_filter": {"type": "boolean"},
                         "initial_prompt": {"type": "string"},
                         "response_format": {"type": "string"},
+                        "callback_url": {"type": "string", "format": "uri"},
                     },
                 }
             }
@@ -56,9 +59,33 @@ async def accept_upload(request: Request) -> tuple[uploads.Upload, Any]:
     return upload, wanted
 
 
+#: The body of a task status route (GET /task/{id} here, GET /tasks/{id} on the tasks listener).
+StatusBody = Callable[[ServerContext, str], dict[str, Any]]
+
+
 async def submit(request: Request) -> dict[str, Any]:
+    """Queue a file; a ``callback_url`` is POSTed the body of GET /task/{id} once it ends."""
+    return await queue_task(request, lambda ctx, task_id: ctx.service.public(task_id))
+
+
+def _callback_url(ctx: ServerContext, params: Params) -> str | None:
+    url = params.text("callback_url")
+    if ctx.callbacks is None:
+        if url:
+            raise InvalidParameter("callback_url is not offered by this listener")
+        return None
+    return ctx.callbacks.check(url)
+
+
+async def queue_task(request: Request, status: StatusBody) -> dict[str, Any]:
+    """Receive, check and queue an upload; ``status`` renders the body of its callback."""
     ctx = context(request)
     upload, wanted = await accept_upload(request)
+    try:
+        callback = _callback_url(ctx, Params(upload.fields, request.query_params))
+    except Exception:
+        upload.discard()
+        raise
     task, position = await run_in_threadpool(
         ctx.service.submit,
         str(upload.path),
@@ -67,6 +94,9 @@ async def submit(request: Request) -> dict[str, Any]:
         wanted.priority,
         True,
     )
+    if callback is not None and ctx.callbacks is not None:
+        body = functools.partial(status, ctx)
+        await run_in_threadpool(ctx.callbacks.register, task.id, callback, body)
     return {
         "task_id": task.id,
         # As accepted; an idle engine may already have taken it (GET /task tells).

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from engine.errors import InvalidParameter
 from engine.task import Task, TaskStatus, iso
 from server import routes_queue
-from server.context import authorize, context
+from server.context import ServerContext, authorize, context
 from server.routes_common import config_body, health_body
 from server.stats import stats, stats_from
 
@@ -38,7 +38,16 @@ def summary(task: Task) -> dict[str, Any]:
 
 
 def get_task(request: Request, task_id: str) -> dict[str, Any]:
-    ctx = context(request)
+    return status_body(context(request), task_id)
+
+
+async def submit(request: Request) -> dict[str, Any]:
+    """Queue a file; a ``callback_url`` is POSTed the body of GET /tasks/{id} once it ends."""
+    return await routes_queue.queue_task(request, status_body)
+
+
+def status_body(ctx: ServerContext, task_id: str) -> dict[str, Any]:
+    """The body of ``GET /tasks/{id}``."""
     task = ctx.service.get(task_id)
     return {
         **summary(task),
@@ -109,7 +118,7 @@ def router() -> APIRouter:
     keyed = APIRouter(dependencies=[Depends(authorize)])
     keyed.add_api_route(
         "/tasks/transcription",
-        routes_queue.submit,
+        submit,
         methods=["POST"],
         openapi_extra=routes_queue.UPLOAD_DOC,
         summary="Queue a transcription",

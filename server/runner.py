@@ -16,6 +16,7 @@ import uvicorn
 
 from engine.service import TaskService
 from server import app as apps
+from server.callbacks import CallbackSender
 from server.config import ServerConfig
 from server.context import ServerContext
 from server.events import EventBridge
@@ -119,7 +120,8 @@ class ServerRunner:
         bridge = EventBridge(self.service, self._loop)
         ports: dict[str, Any] = {f"{n}_port": self.port(n) for n in self.config.listeners}
         config = dataclasses.replace(self.config, **ports)
-        ctx = ServerContext(self.service, config, bridge)
+        callbacks = self._callbacks()
+        ctx = ServerContext(self.service, config, bridge, callbacks=callbacks)
         names = self.config.listeners
         self._servers = [self._uvicorn(apps.APPS[name](ctx)) for name in names]
         watcher = asyncio.ensure_future(self._announce())
@@ -133,6 +135,17 @@ class ServerRunner:
         finally:
             watcher.cancel()
             bridge.close()
+            if callbacks is not None:
+                await asyncio.to_thread(callbacks.close)  # a POST under way may take seconds
+
+    def _callbacks(self) -> CallbackSender | None:
+        """The completion callbacks of queued tasks, where a listener takes submissions."""
+        if not {"queue", "tasks"} & set(self.config.listeners):
+            return None
+        c = self.config
+        return CallbackSender(
+            self.service, c.callback_hosts, c.callback_secret, attempts=c.callback_attempts
+        )
 
     async def _announce(self) -> None:
         while not all(s.started for s in self._servers):

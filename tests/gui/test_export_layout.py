@@ -58,7 +58,7 @@ def test_exports_follow_the_chosen_layout(qtbot, make_window, jfk, tmp_path, mon
     window.open_task(row.id)
     window.transcript.layout_action.trigger()
     window.transcript.export_requested.emit(row.id, "srt")
-    qtbot.wait_until(lambda: (out / "speech.srt").exists(), timeout=10_000)
+    qtbot.wait_until((out / "speech.srt").exists, timeout=10_000)
     blocks = (out / "speech.srt").read_text(encoding="utf-8").strip().split("\n\n")
     assert len(blocks) > 1
     for block in blocks:

@@ -1,0 +1,240 @@
+"""Completion callbacks: a real HTTP receiver on a free port gets each queued task's final state."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import http.server
+import json
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from server.callbacks import SIGNATURE_HEADER, TASK_HEADER
+from tests.server.conftest import upload, wait_final
+
+pytestmark = pytest.mark.timeout(180)
+
+
+@dataclass
+class Call:
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> dict:
+        return json.loads(self.body)
+
+
+@dataclass
+class Receiver:
+    """An HTTP server on 127.0.0.1:<free port>; ``answers`` are the statuses it gives, in turn
+    (200 once they run out)."""
+
+    answers: list[int] = field(default_factory=list)
+    calls: list[Call] = field(default_factory=list)
+
+    def start(self) -> Receiver:
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.calls.append(Call(self.path, dict(self.headers.items()), body))
+                status = receiver.answers.pop(0) if receiver.answers else 200
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                return  # the test reads the calls, not a log
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+
+    def wait(self, count: int, timeout: float = 60) -> list[Call]:
+        deadline = time.monotonic() + timeout
+        while len(self.calls) < count:
+            assert time.monotonic() < deadline, f"{len(self.calls)} of {count} callbacks came"
+            time.sleep(0.05)
+        return self.calls
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver():
+    started = Receiver().start()
+    yield started
+    started.stop()
+
+
+def closed_port() -> int:
+    """A port nothing listens on (bound, read back, closed again)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_the_final_state_is_posted_signed(make_server, receiver, jfk: str) -> None:
+    live = make_server(callback_secret="s3cret-key")
+    with live.client() as queue:
+        answer = upload(queue, jfk, callback_url=receiver.url + "?job=7")
+        assert answer.status_code == 200, answer.text
+        assert set(answer.json()) == {  # the answer is unchanged
+            "task_id", "status", "message", "queue_position", "filename", "duration",
+        }  # fmt: skip
+        task_id = answer.json()["task_id"]
+        wait_final(queue, task_id)
+        (call,) = receiver.wait(1)
+        assert call.path == "/hook?job=7"
+        assert call.json() == queue.get(f"/task/{task_id}").json()  # the status route's body
+        assert call.json()["status"] == "completed" and call.json()["result"]["text"]
+        assert call.headers["Content-Type"] == "application/json"
+        assert call.headers[TASK_HEADER] == task_id
+        expected = hmac.new(b"s3cret-key", call.body, hashlib.sha256).hexdigest()
+        assert call.headers[SIGNATURE_HEADER] == f"sha256={expected}"
+        config = queue.get("/config").json()
+    assert "s3cret-key" not in json.dumps(config)  # a secret is never shown
+    assert json.dumps(config).count("***") >= 1
+    time.sleep(0.5)
+    assert len(receiver.calls) == 1  # once, not once per listener or event
+
+
+def test_the_tasks_listener_posts_its_own_status_body_unsigned(
+    make_server, receiver, jfk: str
+) -> None:
+    live = make_server()
+    with live.client("tasks") as tasks:
+        answer = upload(tasks, jfk, path_url="/tasks/transcription", callback_url=receiver.url)
+        assert answer.status_code == 200, answer.text
+        task_id = answer.json()["task_id"]
+        (call,) = receiver.wait(1)
+        assert call.json() == tasks.get(f"/tasks/{task_id}").json()
+        assert call.json()["task_type"] == "transcription"
+        assert SIGNATURE_HEADER not in call.headers
+
+
+def test_a_cancelled_task_is_called_back_too(make_server, receiver, long_audio: str) -> None:
+    live = make_server()
+    with live.client() as queue:
+        task_id = upload(queue, long_audio, callback_url=receiver.url).json()["task_id"]
+        assert queue.delete(f"/task/{task_id}").status_code == 200
+        (call,) = receiver.wait(1)
+        assert call.json()["status"] == "cancelled" and call.json()["task_id"] == task_id
+
+
+@pytest.mark.parametrize(
+    "url,reason",
+    [
+        ("http://example.com/hook", "'example.com' is not allowed"),
+        ("http://10.0.0.7:9000/hook", "'10.0.0.7' is not allowed"),
+        ("ftp://127.0.0.1/hook", "http:// or https://"),
+        ("http://127.0.0.1:99999/hook", "not a valid URL"),
+        ("127.0.0.1/hook", "http:// or https://"),
+    ],
+)
+def test_hosts_outside_the_allow_list_are_refused_at_submission(
+    live, jfk: str, url: str, reason: str
+) -> None:
+    with live.client() as queue, live.client("tasks") as tasks:
+        for client, path in ((queue, "/transcribe/"), (tasks, "/tasks/transcription")):
+            answer = upload(client, jfk, path_url=path, callback_url=url)
+            assert answer.status_code == 422, answer.text
+            assert reason in answer.json()["detail"]
+        assert queue.get("/tasks").json()["count"] == 0  # nothing was queued
+    assert not list(Path(live.uploads).iterdir())  # and the uploads are gone
+
+
+def test_the_allow_list_is_a_setting(make_server, receiver, jfk: str) -> None:
+    live = make_server(callback_hosts="hooks.example.org")
+    with live.client() as queue:
+        refused = upload(queue, jfk, callback_url=receiver.url)
+        assert refused.status_code == 422 and "CALLBACK_HOSTS" in refused.json()["detail"]
+        assert "hooks.example.org" in refused.json()["detail"]
+
+
+def test_a_target_down_is_retried_with_backoff(make_server, receiver, jfk: str) -> None:
+    receiver.answers = [503, 500]  # down twice, then up
+    live = make_server(callback_attempts=4)
+    with live.client() as queue:
+        task_id = upload(queue, jfk, callback_url=receiver.url).json()["task_id"]
+        calls = receiver.wait(3, timeout=90)
+    assert [c.headers[TASK_HEADER] for c in calls] == [task_id] * 3
+    assert calls[0].body == calls[2].body
+
+
+def test_a_target_that_stays_down_is_given_up_and_nothing_else_suffers(
+    make_server, receiver, jfk: str, caplog
+) -> None:
+    caplog.set_level(logging.INFO, logger="server.callbacks")
+    live = make_server(callback_attempts=2)
+    nowhere = f"http://127.0.0.1:{closed_port()}/hook"
+    with live.client() as queue:
+        lost = upload(queue, jfk, callback_url=nowhere).json()["task_id"]
+        assert wait_final(queue, lost)["status"] == "completed"
+        deadline = time.monotonic() + 60
+        while "giving up" not in caplog.text:
+            assert time.monotonic() < deadline, caplog.text
+            time.sleep(0.05)
+        assert f"Callback of task {lost}" in caplog.text and "attempt 2 in 1.0 s" in caplog.text
+        # the server and the callbacks of other tasks carry on
+        assert queue.get("/health").status_code == 200
+        kept = upload(queue, jfk, callback_url=receiver.url).json()["task_id"]
+        (call,) = receiver.wait(1)
+        assert call.json()["task_id"] == kept
+
+
+def test_a_receiver_that_refuses_is_not_retried(make_server, receiver, jfk: str) -> None:
+    receiver.answers = [400]
+    live = make_server(callback_attempts=4)
+    with live.client() as queue:
+        upload(queue, jfk, callback_url=receiver.url)
+        receiver.wait(1)
+        time.sleep(2.5)  # past the first two backoff waits
+    assert len(receiver.calls) == 1
+
+
+@pytest.mark.redis
+def test_a_task_finished_by_a_redis_worker_is_called_back(
+    make_server, receiver, redis_server, redis_prefix, tiny_model, long_audio, jfk, tmp_path
+) -> None:
+    from engine.redis_stack import RedisOptions
+    from tests.support.workers import start_worker
+
+    options = RedisOptions(url=redis_server.url, prefix=redis_prefix)
+    live = make_server(redis=options, redis_url=redis_server.url)
+    worker = None
+    try:
+        with live.client() as queue:
+            # The server's own engine takes the hour; the worker, started then, the short file.
+            busy = upload(queue, long_audio).json()["task_id"]
+            deadline = time.monotonic() + 60
+            while queue.get(f"/task/{busy}").json()["status"] != "processing":
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+            worker, engine_id = start_worker(
+                redis_server.url, redis_prefix, tiny_model, tmp_path / "w"
+            )
+            task_id = upload(queue, jfk, callback_url=receiver.url).json()["task_id"]
+            (call,) = receiver.wait(1, timeout=120)
+            queue.delete(f"/task/{busy}")
+        task = live.runtime.service.get(task_id)
+        assert call.json()["status"] == "completed" and call.json()["task_id"] == task_id
+        assert task.worker is not None and task.worker.startswith(engine_id), task.worker
+    finally:
+        if worker is not None:
+            worker.kill()
