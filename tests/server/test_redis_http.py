@@ -1,0 +1,142 @@
+"""README's Redis promises, read over HTTP: a worker elsewhere, RESULT_TTL, degraded positions.
+
+A real redis-server (tests/support/redis_server.py), a real ``python -m app worker`` process,
+and a real server whose own engine is kept busy downloading its model from the local hub
+(tests/support/hf_hub.py holds the download), so the worker is the only engine that can run
+the task.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from pathlib import Path
+
+import pytest
+import redis
+import websockets
+
+from engine.redis_stack import RedisOptions
+from tests.server.conftest import upload, wait_final
+from tests.support.hf_hub import LocalHub
+from tests.support.workers import AppProcess
+
+pytestmark = [pytest.mark.redis, pytest.mark.timeout(240)]
+TTL = 4
+
+
+def _until(condition, timeout: float = 60, what: str = "") -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what or condition}"
+        time.sleep(0.05)
+
+
+def test_a_separate_worker_s_progress_reaches_websocket_clients_and_results_expire(
+    make_server,
+    local_hub: LocalHub,
+    redis_server,
+    redis_prefix: str,
+    tiny_model: str,
+    tmp_path: Path,
+    shared_audio: Path,
+) -> None:
+    local_hub.hold("model.bin", after=0)  # the server's own engine never gets its model
+    options = RedisOptions(url=redis_server.url, prefix=redis_prefix, result_ttl=TTL)
+    live = make_server(
+        wait=False,
+        model="tiny",
+        redis=options,
+        redis_url=redis_server.url,
+        redis_prefix=redis_prefix,
+        result_ttl=TTL,
+    )
+    worker = AppProcess(
+        "worker",
+        "--redis-url",
+        redis_server.url,
+        "--redis-prefix",
+        redis_prefix,
+        "--model",
+        tiny_model,
+        "--data-dir",
+        str(tmp_path / "worker"),
+        "--cpu-threads",
+        "1",
+        "--lease-seconds",
+        "30",
+        "--result-ttl",
+        str(TTL),
+        "--log-level",
+        "info",
+    )
+    try:
+        worker.wait_for(r"Worker (engine-\w+) serving")
+        with live.client() as client:
+            assert client.get("/health").json()["engine_state"] == "downloading"
+            task_id = upload(client, shared_audio / "multilingual.mp3").json()["task_id"]
+
+            async def frames() -> list[dict]:
+                seen: list[dict] = []
+                async with websockets.connect(f"{live.ws}/ws/{task_id}") as ws:
+                    while not seen or seen[-1]["data"]["status"] != "completed":
+                        seen.append(json.loads(await asyncio.wait_for(ws.recv(), 120)))
+                return seen
+
+            seen = asyncio.run(frames())
+            progress = [f["data"]["progress"] for f in seen if f["data"]["status"] == "processing"]
+            assert any(0 < p < 1 for p in progress), progress  # pushed while it ran
+            assert any("segment" in f["data"] for f in seen)
+            assert seen[-1]["data"]["result"]["segments"]
+            assert client.get("/health").json()["engine_state"] == "downloading"
+
+            done = wait_final(client, task_id)
+            assert done["status"] == "completed" and done["result"] == seen[-1]["data"]["result"]
+            # RESULT_TTL: the record, with its result, lives that long in Redis, then goes.
+            ttl = redis.Redis.from_url(redis_server.url).ttl(f"{redis_prefix}task:{task_id}")
+            assert 0 < ttl <= TTL
+            _until(lambda: client.get(f"/task/{task_id}").status_code == 404, timeout=TTL + 30)
+    finally:
+        worker.stop()
+
+
+def test_positions_while_redis_is_away_read_over_http(
+    make_server, local_hub: LocalHub, redis_prefix: str, tmp_path: Path, jfk: str
+) -> None:
+    from tests.support.redis_server import RedisServer
+
+    own = RedisServer(tmp_path / "redis").start()  # this test takes it away
+    try:
+        local_hub.hold("model.bin", after=0)  # no engine takes a task: positions stay put
+        options = RedisOptions(url=own.url, prefix=redis_prefix)
+        live = make_server(wait=False, model="tiny", redis=options, redis_url=own.url)
+        with live.client() as client:
+
+            def submit(name: str) -> str:
+                answer = upload(client, jfk, name=name)
+                assert answer.status_code == 200, answer.text
+                return answer.json()["task_id"]
+
+            def position(task_id: str) -> int:
+                return client.get(f"/task/{task_id}").json()["queue_position"]
+
+            in_redis = [submit("r1.flac"), submit("r2.flac")]
+            assert [position(t) for t in in_redis] == [2, 1]
+            own.kill()
+            here = [submit("l1.flac"), submit("l2.flac")]
+            health = client.get("/health").json()
+            assert health["status"] == "degraded" and health["queue_service"]["healthy"] is False
+            # The local tasks are taken first: they hold the first positions, newest first.
+            assert [position(t) for t in here] == [2, 1]
+            for task_id in in_redis:  # kept in Redis: "try again", never "not found"
+                away = client.get(f"/task/{task_id}")
+                assert away.status_code == 503 and int(away.headers["Retry-After"]) > 0
+
+            own = RedisServer(own.folder, port=own.port).start()  # back, with what it kept
+            _until(lambda: client.get("/health").json()["queue_service"]["healthy"], 60)
+            _until(lambda: client.get(f"/task/{in_redis[0]}").status_code == 200, 60)
+            # Moved to Redis, the local tasks still come first; nothing shares a position.
+            assert [position(t) for t in here + in_redis] == [2, 1, 4, 3]
+    finally:
+        own.stop()
