@@ -23,6 +23,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from engine.task import TaskStatus
+from gui import dialogs
 from tests.conftest import PHRASE
 from tests.gui.conftest import OFFSCREEN_NOISE, wait_status
 
@@ -108,6 +109,18 @@ def quit_while_recording(qtbot, window, fd: int) -> None:
     qtbot.mouseClick(panel.record_button, Qt.MouseButton.LeftButton)
     assert panel.recording
     folder = panel.folder
+    # Closing asks first while a recording runs; "Cancel" keeps the window and the recording.
+    asked: list[str] = []
+    answer = dialogs.confirm
+    dialogs.confirm = lambda parent, title, text, accept: asked.append(text) or False
+    try:
+        window.request_close()
+    finally:
+        dialogs.confirm = answer
+    assert len(asked) == 1 and asked[0].endswith(
+        "recording is in progress. Quit anyway? Unfinished work is lost."
+    )
+    assert panel.recording and window.lifecycle != "closed" and window.isVisible()
     window.request_close(force=True)
     qtbot.wait_until(lambda: talk_until(fd, window.lifecycle == "closed"), timeout=60_000)
     assert panel.last is not None and panel.last.audio.exists()
