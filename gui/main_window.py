@@ -17,6 +17,7 @@ from engine.task import Task
 from gui import audio_devices, dialogs, icons, media
 from gui.audio_devices import AudioDevices
 from gui.drop_zone import DropZone
+from gui.folder_watch import FolderWatch
 from gui.jobs import Jobs
 from gui.playback import Player
 from gui.preferences import PreferenceStore
@@ -72,6 +73,7 @@ class MainWindow(QMainWindow):
         self.player = Player(parent=self)
         self.task_actions = TaskActions(self, self.model, self.session, self.store, self.player)
         self.task_edits = TaskEdits(self.model, self.session, self)
+        self.folder_watch = FolderWatch(self.settings.data_path, self)
         self._build()
         self._connect()
         self._restore_layout()
@@ -189,6 +191,7 @@ class MainWindow(QMainWindow):
         self.player.failed.connect(self.status.notify)
         self.record_panel.queue_file.connect(lambda path: self._submit_files([path]))
         self.record_panel.message.connect(self.status.notify)
+        self.folder_watch.reported.connect(self._on_watched)
         self.record_panel.recording_changed.connect(
             lambda on: self.settings_action.setEnabled(not on)
         )
@@ -208,6 +211,7 @@ class MainWindow(QMainWindow):
             self.status.notify(f"The HTTP server is not running: {backend.server_error}", 20)
         self.record_panel.set_service(backend.service)
         self.settings_action.setEnabled(not self.record_panel.recording)
+        self.folder_watch.follow(backend.service, self.preferences, self.settings)
 
     def _on_start_failed(self, message: str) -> None:
         self.status.show_engine(EngineStatus(state=EngineState.UNAVAILABLE, error=message))
@@ -240,6 +244,13 @@ class MainWindow(QMainWindow):
             return
         self.status.notify(f"Adding {len(files)} file(s)…", 3)
         self.session.submit(files, self.preferences.options())
+
+    def _on_watched(self, path: str, what: str, detail: str) -> None:
+        name = os.path.basename(path)
+        if what == "failed":
+            self.status.notify(f"{name} (watched folder) failed: {detail}", 15)
+        elif what == "done":
+            self.status.notify(f"{name} (watched folder): wrote {detail}", 10)
 
     def _on_rejected(self, path: str, reason: str) -> None:
         self.status.notify(f"{os.path.basename(path)} was not added: {reason}", 15)
@@ -283,6 +294,8 @@ class MainWindow(QMainWindow):
         self.preferences = dialog.preferences()
         self.store.save_preferences(self.preferences)
         self.record_panel.options = self.preferences.options()
+        service = self.session.backend.service if self.session.backend else None
+        self.folder_watch.follow(service, self.preferences, self.settings)
         if not dialog.engine_changed():
             return
         question = (
@@ -297,6 +310,7 @@ class MainWindow(QMainWindow):
         self.status.show_engine(None)
         self.status.show_backend("", {}, None)
         self.record_panel.set_service(None)
+        self.folder_watch.stop()  # it follows the new engine once that has started
         self.settings_action.setEnabled(False)
         self.session.restart(new)
 
@@ -329,6 +343,7 @@ class MainWindow(QMainWindow):
         self._state = "closing"
         self._save_layout()
         self.task_actions.close()
+        self.folder_watch.stop()
         self._ticker.stop()
         self.centralWidget().setEnabled(False)
         if not self.record_panel.recording:

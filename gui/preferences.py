@@ -44,6 +44,8 @@ class Preferences:
     task: str = "transcribe"
     word_timestamps: bool = True
     vad_filter: bool = True
+    watch_folder: str = ""  # new files here are queued (empty: none watched)
+    watch_formats: str = "txt"  # the transcripts written next to them, comma-separated
 
     def options(self) -> TranscribeOptions:
         return TranscribeOptions(

@@ -28,6 +28,7 @@ from engine import model_store
 from engine.languages import LANGUAGES
 from engine.redact import redact
 from engine.task import TASKS
+from gui import dialogs
 from gui.model_download import ModelDownloader
 from gui.preferences import ENGINE_KEYS, Preferences
 
@@ -43,6 +44,9 @@ COMPUTE_TYPES = (
     "bfloat16",
     "float32",
 )
+
+
+WATCH_FORMATS = ("txt", "srt", "vtt", "json", "tsv")
 
 
 def _choices(name: str) -> tuple[str, ...]:
@@ -72,6 +76,7 @@ class SettingsDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self._model_group(settings))
         layout.addWidget(self._transcription_group(preferences))
+        layout.addWidget(self._watch_group(preferences))
         layout.addWidget(self._engine_group(settings))
         layout.addWidget(self._server_group(settings))
         buttons = QDialogButtonBox(
@@ -136,6 +141,34 @@ class SettingsDialog(QDialog):
         form.addRow("", self.vad)
         return box
 
+    def _watch_group(self, preferences: Preferences) -> QGroupBox:
+        self.watch_folder = QLineEdit(preferences.watch_folder)
+        self.watch_folder.setPlaceholderText("none: no folder is watched")
+        self.watch_folder.setClearButtonEnabled(True)
+        self.watch_choose = QPushButton("Choose…")
+        self.watch_choose.clicked.connect(self._choose_watch_folder)
+        row = QHBoxLayout()
+        row.addWidget(self.watch_folder, 1)
+        row.addWidget(self.watch_choose)
+        chosen = set(preferences.watch_formats.split(","))
+        self.watch_formats: dict[str, QCheckBox] = {}
+        formats = QHBoxLayout()
+        for fmt in WATCH_FORMATS:
+            self.watch_formats[fmt] = box = QCheckBox(fmt)
+            box.setChecked(fmt in chosen)
+            formats.addWidget(box)
+        formats.addStretch(1)
+        box = QGroupBox("Watched folder (new audio and video files in it are transcribed)")
+        form = QFormLayout(box)
+        form.addRow("Folder", row)
+        form.addRow("Write beside each file", formats)
+        return box
+
+    def _choose_watch_folder(self) -> None:
+        folder = dialogs.open_folder(self, self.watch_folder.text() or os.path.expanduser("~"))
+        if folder:
+            self.watch_folder.setText(folder)
+
     def _engine_group(self, settings: Settings) -> QGroupBox:
         self.device = QComboBox()
         self.device.addItems(list(_choices("device")))
@@ -193,6 +226,9 @@ class SettingsDialog(QDialog):
             task=self.task.currentData(),
             word_timestamps=self.word_timestamps.isChecked(),
             vad_filter=self.vad.isChecked(),
+            watch_folder=self.watch_folder.text().strip(),
+            watch_formats=",".join(f for f, box in self.watch_formats.items() if box.isChecked())
+            or "txt",
         )
 
     def engine_changed(self) -> bool:
