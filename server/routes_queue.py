@@ -37,6 +37,9 @@ UPLOAD_DOC = {
                         "initial_prompt": {"type": "string"},
                         "response_format": {"type": "string"},
                         "callback_url": {"type": "string", "format": "uri"},
+                        "max_line_width": {"type": "integer", "minimum": 1},
+                        "max_line_count": {"type": "integer", "minimum": 1},
+                        "max_words_per_line": {"type": "integer", "minimum": 1},
                     },
                 }
             }

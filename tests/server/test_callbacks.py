@@ -137,6 +137,15 @@ def test_a_cancelled_task_is_called_back_too(make_server, receiver, long_audio: 
         assert call.json()["status"] == "cancelled" and call.json()["task_id"] == task_id
 
 
+def test_a_failed_task_is_called_back_with_its_error(make_server, receiver, long_audio: str):
+    live = make_server(worker_timeout=3.0)  # an hour takes the generated model far longer
+    with live.client() as queue:
+        task_id = upload(queue, long_audio, callback_url=receiver.url).json()["task_id"]
+        (call,) = receiver.wait(1, timeout=90)
+        assert call.json() == queue.get(f"/task/{task_id}").json()
+    assert call.json()["status"] == "failed" and "WORKER_TIMEOUT" in call.json()["error_message"]
+
+
 @pytest.mark.parametrize(
     "url,reason",
     [
