@@ -262,6 +262,10 @@ class Settings:
         choices=("debug", "info", "warning", "error"),
     )
 
+    #: The settings given for this run by flag or environment variable (even with the
+    #: default's value), which win over the window's saved ones. Not a setting itself.
+    given: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
+
     def __post_init__(self) -> None:
         self.served  # noqa: B018 -- an unknown listener name is refused at once
 
@@ -302,7 +306,7 @@ class Settings:
     def public(self) -> dict[str, Any]:
         """Every setting with secrets masked, for ``/config`` and ``python -m app config``."""
         out = {}
-        for f in dataclasses.fields(self):
+        for f in fields():
             value = getattr(self, f.name)
             if f.metadata["secret"]:
                 value = "***" if value else ""
@@ -313,7 +317,8 @@ class Settings:
 
 
 def fields() -> tuple[dataclasses.Field, ...]:
-    return dataclasses.fields(Settings)
+    """The declared settings (every field but ``given``)."""
+    return tuple(f for f in dataclasses.fields(Settings) if "env" in f.metadata)
 
 
 def flag(f: dataclasses.Field) -> str:
@@ -344,7 +349,7 @@ def load(cli: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> Se
             values[f.name] = _convert(f, cli[f.name])
         elif f.metadata["env"] in environ:
             values[f.name] = _convert(f, environ[f.metadata["env"]])
-    return Settings(**values)
+    return Settings(**values, given=frozenset(values))
 
 
 def default_data_dir() -> Path:

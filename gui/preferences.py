@@ -71,13 +71,15 @@ class PreferenceStore:
     # -- engine settings -----------------------------------------------------------------
 
     def engine_settings(self, base: Settings) -> Settings:
-        """``base`` with the saved engine settings where this run left the default."""
+        """``base`` with the saved engine settings where this run gave none (by flag or
+        environment variable; a value that differs from the default counts as given)."""
         defaults = Settings()
         declared = {f.name: f for f in fields()}
         changes: dict[str, Any] = {}
         for key in ENGINE_KEYS:
             stored = self._qs.value(f"engine/{key}")
-            if stored is None or getattr(base, key) != getattr(defaults, key):
+            given = key in base.given or getattr(base, key) != getattr(defaults, key)
+            if stored is None or given:
                 continue
             value = _typed(stored, getattr(defaults, key))
             choices = declared[key].metadata["choices"]
