@@ -16,7 +16,10 @@ How the pieces talk (every arrow is a Qt signal, delivered on the GUI thread):
   which :class:`gui.task_actions.TaskActions` carries out;
 - :class:`gui.drop_zone.DropZone` turns dropped files and folders into paths;
 - :class:`gui.transcript_view.TranscriptView` shows segments live, searches, copies,
-  exports and plays from a segment (:class:`gui.playback.Player`);
+  exports and plays from a segment (:class:`gui.playback.Player`); its
+  :class:`gui.segment_editing.SegmentEditor` edits a finished transcript, and
+  :class:`gui.task_edits.TaskEdits` saves each edit with the task and undoes it;
+- :class:`gui.folder_watch.FolderWatch` queues the new files of the watched folder;
 - :class:`gui.record_panel.RecordPanel` records the microphone with
   :class:`gui.recorder.Recorder`, transcribing through a live stream as it captures;
 - :class:`gui.settings_dialog.SettingsDialog` edits the settings kept by
