@@ -142,7 +142,7 @@ def test_edit_merge_split_shift_undo_export_and_restart(
     assert "edited" in again.meta.text() and not again.editor.undo_button.isEnabled()
 
 
-def test_edits_are_refused_with_a_reason_and_not_offered_while_running(
+def test_an_empty_text_is_refused_with_a_reason_and_nothing_is_saved(
     qtbot, make_window, jfk, tmp_path
 ):
     window = make_window()
