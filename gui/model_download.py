@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Signal, SignalInstance
 
 from engine import model_store
 from engine.errors import StackscribeError
@@ -33,14 +33,17 @@ class ModelDownloader(QObject):
         super().__init__(parent)
         self._cancel = threading.Event()
         self._thread: threading.Thread | None = None
+        self._active = False
 
     @property
     def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        """True from :meth:`start` until the signal saying how the download ended."""
+        return self._active
 
     def start(self, name: str, cache_dir: str) -> None:
-        if self.running:
+        if self._active:
             return
+        self._active = True
         self._cancel = threading.Event()
         self._thread = threading.Thread(
             target=self._run,
@@ -59,9 +62,17 @@ class ModelDownloader(QObject):
             path = model_store.download(name, cache_dir, self.progress.emit, cancel)
         except DownloadCancelled:
             log.info("Download of %s cancelled", name)
-            self.cancelled.emit()
+            self._end(self.cancelled)
         except StackscribeError as exc:
             log.warning("Download of %s failed: %s", name, exc)
-            self.failed.emit(str(exc))
+            self._end(self.failed, str(exc))
         else:
-            self.finished.emit(path)
+            self._end(self.finished, path)
+        finally:
+            self._active = False
+
+    def _end(self, signal: SignalInstance, *args: object) -> None:
+        # Free before the signal: its slot may start the next download at once (a person
+        # pressing Download again right after Cancel), while this thread is still returning.
+        self._active = False
+        signal.emit(*args)
