@@ -95,6 +95,12 @@ def _add_transcribe(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-word-timestamps", action="store_true", help="skip word timings")
     p.add_argument("--no-vad", action="store_true", help="decode silence too")
     p.add_argument("--initial-prompt", default=None, help="vocabulary or context hint")
+    p.add_argument(
+        "--hotwords",
+        default=None,
+        metavar="WORDS",
+        help="names and terms the decoder should expect, e.g. 'ComfyUI, Kubernetes'",
+    )
     _add_subtitle_layout(p)
     _add_settings(p, "transcribe")
 
@@ -119,6 +125,12 @@ def _add_watch(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-word-timestamps", action="store_true", help="skip word timings")
     p.add_argument("--no-vad", action="store_true", help="decode silence too")
     p.add_argument("--initial-prompt", default=None, help="vocabulary or context hint")
+    p.add_argument(
+        "--hotwords",
+        default=None,
+        metavar="WORDS",
+        help="names and terms the decoder should expect, e.g. 'ComfyUI, Kubernetes'",
+    )
     _add_subtitle_layout(p)
     _add_settings(p, "watch")
 

@@ -147,6 +147,7 @@ class Runtime:
                 batch_size=s.batch_size,
                 beam_size=s.beam_size,
                 batched_min_seconds=s.batched_min_seconds,
+                replacements=s.replacement_table,
             ),
             work_dir=str(Path(s.data_path) / "work" / engine_id),
             lease_seconds=s.lease_seconds,

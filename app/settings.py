@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from engine import replacements
 from engine.redact import redact
 from engine.task import DECODE_MODES
 from server.config import LISTENERS
@@ -106,6 +107,14 @@ class Settings:
         env="BATCH_SIZE",
     )
     beam_size: int = setting(5, "Beam size of the decoder", env="BEAM_SIZE")
+    replacements: str = setting(
+        "",
+        "Word replacements applied to every transcript: from=to entries separated by ';' "
+        "('comfy eye=ComfyUI; stack scribe=Stackscribe'), or a JSON object; whole words, "
+        "any case; an empty to removes the words",
+        env="REPLACEMENTS",
+        metavar="TABLE",
+    )
     worker_timeout: float = setting(
         1200.0,
         "Seconds one task may run before it fails (the engine goes on)",
@@ -268,6 +277,7 @@ class Settings:
 
     def __post_init__(self) -> None:
         self.served  # noqa: B018 -- an unknown listener name is refused at once
+        self.replacement_table  # noqa: B018 -- and so is a table that cannot be read
 
     # -- derived values ----------------------------------------------------------------
 
@@ -298,6 +308,10 @@ class Settings:
     @property
     def callback_host_list(self) -> tuple[str, ...]:
         return tuple(h.strip() for h in self.callback_hosts.split(",") if h.strip())
+
+    @property
+    def replacement_table(self) -> replacements.Table:
+        return replacements.parse(self.replacements)
 
     @property
     def cors_list(self) -> list[str]:

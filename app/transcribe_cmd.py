@@ -81,7 +81,15 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     fmts = _formats(args.format)
     try:
         layout = subtitles.from_values({n: getattr(args, n) for n in subtitles.NAMES})
-    except StackscribeError as exc:
+        options = TranscribeOptions(
+            language=args.language,
+            task=args.task,
+            word_timestamps=not args.no_word_timestamps,
+            vad_filter=not args.no_vad,
+            initial_prompt=args.initial_prompt,
+            hotwords=args.hotwords,
+        )
+    except StackscribeError as exc:  # a bad --language or --hotwords: said, not a traceback
         print(f"stackscribe: {exc}", file=sys.stderr)
         return 2
     problem = _check_output_dir(args.output_dir)
@@ -90,13 +98,6 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     if args.log_level is None:
         logging.getLogger().setLevel(logging.WARNING)  # the bars say what INFO would
-    options = TranscribeOptions(
-        language=args.language,
-        task=args.task,
-        word_timestamps=not args.no_word_timestamps,
-        vad_filter=not args.no_vad,
-        initial_prompt=args.initial_prompt,
-    )
     jobs = _jobs(args.files)
     try:
         runtime = Runtime(settings, on_engine_change=_DownloadBar())

@@ -51,6 +51,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             word_timestamps=not args.no_word_timestamps,
             vad_filter=not args.no_vad,
             initial_prompt=args.initial_prompt,
+            hotwords=args.hotwords,
         )
     except StackscribeError as exc:
         problem = str(exc)

@@ -50,6 +50,8 @@ _TRANSITIONS: dict[TaskStatus, frozenset[TaskStatus]] = {
 
 TASKS = ("transcribe", "translate")
 DECODE_MODES = ("auto", "batched", "sequential")
+#: Hotwords share the decoder's prompt (448 tokens) with the prompt and the text decoded.
+MAX_HOTWORDS = 500
 
 
 @dataclass(frozen=True)
@@ -64,9 +66,12 @@ class TranscribeOptions:
     temperature: float | None = None
     beam_size: int | None = None
     decode_mode: str | None = None
+    #: Words and names the decoder should expect (faster-whisper's ``hotwords``).
+    hotwords: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "language", normalize_language(self.language))
+        object.__setattr__(self, "hotwords", (self.hotwords or "").strip() or None)
         if self.language is not None and self.language not in LANGUAGES:
             raise InvalidParameter(
                 f"Unknown language {self.language!r}: use an ISO code such as 'en' or 'th', "
@@ -84,6 +89,8 @@ class TranscribeOptions:
             raise InvalidParameter("beam_size must be between 1 and 20")
         if self.initial_prompt is not None and len(self.initial_prompt) > 2000:
             raise InvalidParameter("initial_prompt is limited to 2000 characters")
+        if self.hotwords is not None and len(self.hotwords) > MAX_HOTWORDS:
+            raise InvalidParameter(f"hotwords is limited to {MAX_HOTWORDS} characters")
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

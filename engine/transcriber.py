@@ -20,8 +20,10 @@ import numpy as np
 from engine import sentences
 from engine.audio import SAMPLE_RATE, probe, stream_pcm
 from engine.errors import AudioDecodeError
+from engine.replacements import Replacements, Table
 from engine.result import Segment, Transcript, Word
 from engine.task import TranscribeOptions
+from engine.vad import BATCHED, speech_segments
 from engine.windows import Plan, Prefetch, SpeechMap
 from engine.windows import plans as plan_stream
 
@@ -54,6 +56,11 @@ class DecodeSettings:
     batched_min_seconds: float = 30.0
     #: Speech left after a batched window's last word that is read again (0: never).
     tail_seconds: float = 2.0
+    #: A batched window that fails sequential decoding's thresholds is decoded again as
+    #: sequential decoding would (temperature fallback, silence skipped).
+    fallback: bool = True
+    #: The word-replacement table applied to every segment (REPLACEMENTS).
+    replacements: Table = ()
 
 
 def resolve_device(device: str, compute_type: str) -> tuple[str, str]:
@@ -100,6 +107,7 @@ class WhisperTranscriber:
             cpu_threads=cpu_threads,
             num_workers=num_workers,
         )
+        self.replacements = Replacements(self.settings.replacements)
 
     def mode_for(self, options: TranscribeOptions, duration: float | None) -> str:
         mode = options.decode_mode or self.settings.decode_mode
@@ -159,6 +167,7 @@ class WhisperTranscriber:
             "beam_size": options.beam_size or self.settings.beam_size,
             "word_timestamps": options.word_timestamps,
             "initial_prompt": prompt,
+            "hotwords": options.hotwords,
             "vad_filter": False,  # the planner already kept only the speech
         }
         if mode == "sequential":
@@ -254,12 +263,20 @@ class _Run:
             # Whisper's own segments can span a whole window: cut where sentences end.
             decoded = _convert(raw, len(self.segments), speech_map)
             for segment in sentences.split(decoded, self.owner.encode):
+                self._correct(segment)
                 segment.id = len(self.segments)
                 if not self.options.word_timestamps:
                     segment.words = []
                 self.segments.append(segment)
                 self.report(self._fraction(segment.end), segment)
         self.speech_offset += plan.speech.size / SAMPLE_RATE
+
+    def _correct(self, segment: Segment) -> None:
+        """The replacement table applied to ``segment`` (its tokens follow its text)."""
+        before = segment.text
+        self.owner.replacements.segment(segment)
+        if segment.text != before:
+            segment.tokens = self.owner.encode(segment.text)
 
     def _with_tails(self, plan: Plan, raws: list[Any]) -> list[Any]:
         """A batch's segments, each window's followed by what its decode left out at its end.
@@ -276,8 +293,43 @@ class _Run:
             by_window[nearest].append(raw)
         complete = []
         for window, found in zip(plan.windows, by_window):
-            complete += found + self._tail(plan, window, found)
+            complete += self._checked(plan, window, found)
         return complete
+
+    def _checked(self, plan: Plan, window: dict[str, float], found: list[Any]) -> list[Any]:
+        """A window's segments: kept (with its tail), dropped as silence, or read again.
+
+        Batched decoding has no temperature fallback: a window that fails its thresholds is
+        decoded again alone, sequentially. Without VAD, a window the model thinks holds no
+        speech is dropped when Silero VAD finds none in it either: there Whisper reads
+        silence, noise and music as "you" or "Thank you." with a fair log-probability,
+        which the thresholds alone let through (raw faster-whisper too).
+        """
+        if not self.owner.settings.fallback or not found:
+            return found + self._tail(plan, window, found)
+        if (
+            not self.options.vad_filter
+            and found[0].no_speech_prob > _NO_SPEECH
+            and not _has_speech(plan.speech[_samples(window["start"]) : _samples(window["end"])])
+        ):
+            log.debug("Dropping a window that holds no speech (%r)", "".join(r.text for r in found))
+            return []
+        if _fails(found):
+            return self._again(plan, window, found[0].seek)
+        return found + self._tail(plan, window, found)
+
+    def _again(self, plan: Plan, window: dict[str, float], seek: int) -> list[Any]:
+        """One window decoded again as sequential decoding reads it: with timestamps, the
+        temperature fallback, and a window of silence skipped."""
+        lo, hi = _samples(window["start"]), _samples(window["end"])
+        log.debug("Decoding the window at %.1f s of speech again, with fallback", lo / SAMPLE_RATE)
+        alone = dataclasses.replace(plan, speech=plan.speech[lo:hi], windows=[])
+        options = dataclasses.replace(self.options, word_timestamps=True)
+        generator, _ = self.owner.decode(
+            alone, options, "sequential", self.language, self.options.initial_prompt
+        )
+        offset = lo / SAMPLE_RATE  # the window's audio starts there in the plan's speech
+        return [_shifted(raw, offset, seek) for raw in generator]
 
     def _tail(self, plan: Plan, window: dict[str, float], found: list[Any]) -> list[Any]:
         words = [w for raw in found for w in raw.words or []]
@@ -307,6 +359,38 @@ class _Run:
             segments=self.segments,
             task=self.options.task,
         )
+
+
+def _fails(found: list[Any]) -> bool:
+    """Whether a batched window's reading fails the thresholds of sequential decoding's
+    temperature fallback: too repetitive (a loop) or too unlikely (noise read as words;
+    silence is unlikely too, and sequential decoding then skips the window)."""
+    from faster_whisper.transcribe import get_compression_ratio
+
+    text = "".join(raw.text for raw in found).strip()
+    return bool(
+        get_compression_ratio(text) > _MAX_COMPRESSION or found[0].avg_logprob < _LOGPROB_FLOOR
+    )
+
+
+def _samples(seconds: float) -> int:
+    """A window bound (seconds of speech, half a sample past the sample) as a sample index."""
+    return int(seconds * SAMPLE_RATE)
+
+
+def _has_speech(audio: np.ndarray) -> bool:
+    """Whether Silero VAD (as the batched planner runs it) finds any speech in ``audio``."""
+    return next(iter(speech_segments([audio], BATCHED)), None) is not None
+
+
+def _shifted(raw: Any, offset: float, seek: int) -> Any:
+    """A segment of one window decoded alone, in the times of the plan's speech."""
+    words = [
+        dataclasses.replace(w, start=w.start + offset, end=w.end + offset) for w in raw.words or []
+    ]
+    return dataclasses.replace(
+        raw, seek=seek, start=raw.start + offset, end=raw.end + offset, words=words
+    )
 
 
 def _heard(raw: Any) -> bool:

@@ -33,6 +33,7 @@ ENGINE_KEYS = (
     "direct_port",
     "tasks_port",
     "redis_url",
+    "replacements",
 )
 
 
@@ -46,6 +47,7 @@ class Preferences:
     vad_filter: bool = True
     watch_folder: str = ""  # new files here are queued (empty: none watched)
     watch_formats: str = "txt"  # the transcripts written next to them, comma-separated
+    hotwords: str = ""  # names and terms the decoder should expect
 
     def options(self) -> TranscribeOptions:
         return TranscribeOptions(
@@ -53,6 +55,7 @@ class Preferences:
             task=self.task,
             word_timestamps=self.word_timestamps,
             vad_filter=self.vad_filter,
+            hotwords=self.hotwords or None,
         )
 
 
@@ -83,7 +86,7 @@ class PreferenceStore:
                 continue
             value = _typed(stored, getattr(defaults, key))
             choices = declared[key].metadata["choices"]
-            if value is None or (choices and value not in choices):
+            if value is None or (choices and value not in choices) or not _valid(key, value):
                 log.warning("Ignoring the saved %s %r in %s", key, stored, self.path)
                 continue
             changes[key] = value
@@ -137,6 +140,15 @@ class PreferenceStore:
     def set_value(self, key: str, value: str) -> None:
         self._qs.setValue(key, value)
         self._qs.sync()
+
+
+def _valid(key: str, value: Any) -> bool:
+    """Whether the settings accept ``value`` for ``key`` (a hand-edited table may not)."""
+    try:
+        Settings(**{key: value})
+    except ValueError:
+        return False
+    return True
 
 
 def _typed(stored: Any, like: Any) -> Any:

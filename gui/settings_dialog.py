@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPlainTextEdit,
     QProgressBar,
     QPushButton,
     QVBoxLayout,
@@ -24,10 +25,10 @@ from PySide6.QtWidgets import (
 )
 
 from app.settings import Settings, fields
-from engine import model_store
+from engine import model_store, replacements
 from engine.languages import LANGUAGES
 from engine.redact import redact
-from engine.task import TASKS
+from engine.task import MAX_HOTWORDS, TASKS
 from gui import dialogs
 from gui.model_download import ModelDownloader
 from gui.preferences import ENGINE_KEYS, Preferences
@@ -133,13 +134,33 @@ class SettingsDialog(QDialog):
         self.word_timestamps.setChecked(preferences.word_timestamps)
         self.vad = QCheckBox("Skip silence (voice activity detection)")
         self.vad.setChecked(preferences.vad_filter)
+        self.hotwords = QLineEdit(preferences.hotwords)
+        self.hotwords.setPlaceholderText("names and terms to expect, e.g. ComfyUI, Kubernetes")
+        self.hotwords.setMaxLength(MAX_HOTWORDS)
+        self.replacements = QPlainTextEdit("\n".join(f"{a}={b}" for a, b in self._table()))
+        self.replacements.setPlaceholderText("one from=to per line, e.g. comfy eye=ComfyUI")
+        self.replacements.setToolTip(
+            "Applied to every transcript after decoding: whole words, any case; "
+            "an empty replacement removes the words. Changing it restarts the engine."
+        )
+        self.replacements.setFixedHeight(self.replacements.fontMetrics().lineSpacing() * 4 + 12)
+        self.replacements_error = QLabel()
+        self.replacements_error.setObjectName("notice")
+        self.replacements_error.setWordWrap(True)
+        self.replacements_error.setVisible(False)
         box = QGroupBox("Transcription (new tasks and recordings)")
         form = QFormLayout(box)
         form.addRow("Language", self.language)
         form.addRow("Task", self.task)
         form.addRow("", self.word_timestamps)
         form.addRow("", self.vad)
+        form.addRow("Hotwords", self.hotwords)
+        form.addRow("Replacements", self.replacements)
+        form.addRow("", self.replacements_error)
         return box
+
+    def _table(self) -> replacements.Table:
+        return replacements.parse(self.base.replacements)
 
     def _watch_group(self, preferences: Preferences) -> QGroupBox:
         self.watch_folder = QLineEdit(preferences.watch_folder)
@@ -213,7 +234,23 @@ class SettingsDialog(QDialog):
             direct_port=self.direct_port.value(),
             tasks_port=self.tasks_port.value(),
             redis_url=self._redis_url(),
+            replacements=self._replacements(),
         )
+
+    def _replacements(self) -> str:
+        """The table as the setting writes it; raises ValueError when it cannot be read."""
+        table = replacements.parse(self.replacements.toPlainText(), lines=True)
+        return self.base.replacements if table == self._table() else replacements.render(table)
+
+    def accept(self) -> None:
+        """Closes only with a replacement table that can be read; says what to fix."""
+        try:
+            self._replacements()
+        except ValueError as exc:
+            self.replacements_error.setText(str(exc).replace("REPLACEMENTS", "Replacements"))
+            self.replacements_error.setVisible(True)
+            return
+        super().accept()
 
     def _redis_url(self) -> str:
         text = self.redis_url.text().strip()
@@ -229,6 +266,7 @@ class SettingsDialog(QDialog):
             watch_folder=self.watch_folder.text().strip(),
             watch_formats=",".join(f for f, box in self.watch_formats.items() if box.isChecked())
             or "txt",
+            hotwords=self.hotwords.text().strip(),
         )
 
     def engine_changed(self) -> bool:

@@ -74,6 +74,7 @@ def transcription(params: Params, task: str | None = None) -> Request:
         temperature=params.number("temperature", float),  # type: ignore[arg-type]
         beam_size=params.number("beam_size", int),  # type: ignore[arg-type]
         decode_mode=params.text("decode_mode") or None,
+        hotwords=params.text("hotwords"),
     )
     fmt = check_format(params.text("response_format") or "json")
     return Request(options, priority, fmt, subtitle_layout(params))  # type: ignore[arg-type]

@@ -39,6 +39,7 @@ def _options(params: Params, task: str) -> tuple[TranscribeOptions, str, bool]:
         word_timestamps="word" in granularities,
         initial_prompt=params.text("prompt") or None,
         temperature=temperature or None,  # type: ignore[arg-type]
+        hotwords=params.text("hotwords"),  # a Stackscribe extension
     )
     return options, fmt, params.flag("stream", False)
 
