@@ -300,23 +300,25 @@ class _Run:
         """A window's segments: kept (with its tail), dropped as silence, or read again.
 
         Batched decoding has no temperature fallback: a window that fails its thresholds is
-        decoded again alone, sequentially. Without VAD, a window the model thinks holds no
-        speech is dropped when Silero VAD finds none in it either: there Whisper reads
+        decoded again alone, sequentially. Without VAD, in a window the model thinks holds no
+        speech, only the text where Silero VAD hears speech is kept: there Whisper reads
         silence, noise and music as "you" or "Thank you." with a fair log-probability,
         which the thresholds alone let through (raw faster-whisper too).
         """
         if not self.owner.settings.fallback or not found:
             return found + self._tail(plan, window, found)
-        if (
-            not self.options.vad_filter
-            and found[0].no_speech_prob > _NO_SPEECH
-            and not _has_speech(plan.speech[_samples(window["start"]) : _samples(window["end"])])
-        ):
-            log.debug("Dropping a window that holds no speech (%r)", "".join(r.text for r in found))
-            return []
-        if _fails(found):
-            return self._again(plan, window, found[0].seek)
-        return found + self._tail(plan, window, found)
+        spans = None
+        if not self.options.vad_filter and found[0].no_speech_prob > _NO_SPEECH:
+            spans = _speech_spans(plan.speech, window)
+            if not spans:
+                log.debug("Dropping a window without speech (%r)", "".join(r.text for r in found))
+                return []
+        kept = (
+            self._again(plan, window, found[0].seek)
+            if _fails(found)
+            else found + self._tail(plan, window, found)
+        )
+        return kept if spans is None else [raw for raw in kept if _overlaps(raw, spans)]
 
     def _again(self, plan: Plan, window: dict[str, float], seek: int) -> list[Any]:
         """One window decoded again as sequential decoding reads it: with timestamps, the
@@ -378,9 +380,21 @@ def _samples(seconds: float) -> int:
     return int(seconds * SAMPLE_RATE)
 
 
-def _has_speech(audio: np.ndarray) -> bool:
-    """Whether Silero VAD (as the batched planner runs it) finds any speech in ``audio``."""
-    return next(iter(speech_segments([audio], BATCHED)), None) is not None
+def _speech_spans(speech: np.ndarray, window: dict[str, float]) -> list[tuple[float, float]]:
+    """Where Silero VAD (as the batched planner runs it) hears speech in ``window``, in
+    seconds of the plan's speech."""
+    lo = _samples(window["start"])
+    audio = speech[lo : _samples(window["end"])]
+    return [
+        ((lo + s.start) / SAMPLE_RATE, (lo + s.end) / SAMPLE_RATE)
+        for s in speech_segments([audio], BATCHED)
+    ]
+
+
+def _overlaps(raw: Any, spans: list[tuple[float, float]]) -> bool:
+    """Whether a segment's words (or, without words, the segment) meet any span."""
+    times = [(w.start, w.end) for w in raw.words or []] or [(raw.start, raw.end)]
+    return any(start < hi and lo < end for start, end in times for lo, hi in spans)
 
 
 def _shifted(raw: Any, offset: float, seek: int) -> Any:
