@@ -15,6 +15,7 @@ from engine.task import TaskStatus
 from gui import dialogs
 from gui.task_model import Column
 from tests.conftest import PHRASE
+from tests.support.tiny_whisper import phrase
 from tests.gui.conftest import (
     OFFSCREEN_NOISE,
     drop,
@@ -238,7 +239,7 @@ def test_transcript_view_searches_and_copies(qtbot, make_window, jfk, tmp_path, 
 
 
 def test_settings_survive_reopening_the_window(qtbot, make_window, monkeypatch, jfk, tmp_path):
-    window = make_window()
+    window = make_window(beam_size=1)  # a setting given for the run, not in the dialog
     questions: list[str] = []
     monkeypatch.setattr(  # a person answering "Restart" in the modal question
         dialogs, "confirm", lambda parent, title, text, accept: questions.append(title) or True
@@ -258,6 +259,8 @@ def test_settings_survive_reopening_the_window(qtbot, make_window, monkeypatch, 
     row = wait_status(qtbot, window, "after.flac", TaskStatus.COMPLETED)
     assert row.options.language == "fr" and row.options.task == "translate"
     assert not row.options.word_timestamps and not row.options.vad_filter
+    # What the model said shows that language, task and beam size reached it.
+    assert row.result["text"] == phrase("fr", "translate", beam_size=1).strip()
 
     from tests.gui.conftest import close
 
