@@ -59,8 +59,8 @@ def test_hotwords_on_every_listener(served, shared_audio: Path) -> None:
     [("queue", "/transcribe/"), ("direct", "/transcribe/"), ("tasks", "/tasks/transcription"),
      ("direct", "/v1/audio/transcriptions")],
 )  # fmt: skip
-def test_hotwords_too_long_are_refused(served, jfk: str, listener: str, route: str) -> None:
-    with served.client(listener) as client:
+def test_hotwords_too_long_are_refused(live, jfk: str, listener: str, route: str) -> None:
+    with live.client(listener) as client:  # refused before any decoding: the generated model
         answer = upload(client, jfk, path_url=route, hotwords="x" * 501)
     assert answer.status_code == 422
     assert "hotwords is limited to 500 characters" in answer.json()["detail"]
