@@ -181,9 +181,17 @@ def test_every_change_is_published(stack) -> None:
     deadline = time.monotonic() + 5  # Redis delivers events from its own thread
     while len(updates()) < 4 and time.monotonic() < deadline:
         time.sleep(0.01)
+    # A listener still subscribed sees the next task: once it has, the one that left would
+    # have seen it too (one thread delivers every event, in order).
+    still: list = []
+    stays = stack.subscribe(still.append)
     unsubscribe()
-    push(stack, "after")
-    time.sleep(0.1)
+    after = push(stack, "after")
+    deadline = time.monotonic() + 5
+    while not any(getattr(e, "task_id", None) == after.id for e in still):
+        assert time.monotonic() < deadline, "the listener still subscribed saw nothing"
+        time.sleep(0.01)
+    stays()
     updates = updates()
     assert [e.status for e in updates] == [
         TaskStatus.QUEUED,
@@ -195,7 +203,7 @@ def test_every_change_is_published(stack) -> None:
     assert updates[2].segment == {"text": "hi"} and updates[2].progress == 0.5
     assert updates[3].result == {"text": "hi"}
     assert any(isinstance(e, QueueChanged) for e in events)
-    assert all(getattr(e, "task_id", None) != "after" for e in events)
+    assert [e for e in events if getattr(e, "task_id", None) == after.id] == []
 
 
 def test_concurrent_claims_take_each_task_once(stack) -> None:
