@@ -9,10 +9,14 @@ import pytest
 import websockets
 
 from tests.conftest import PHRASE
-from tests.server.conftest import upload
+from tests.server.conftest import upload, wait_final
+from tests.support.waits import task_status
 
 
-async def frames_until_final(url: str, headers: dict | None = None) -> list[dict]:
+async def frames_until_final(
+    url: str, headers: dict | None = None, first: asyncio.Event | None = None
+) -> list[dict]:
+    """Every frame up to the final one; ``first`` is set once the first has come."""
     frames = []
     async with websockets.connect(url, additional_headers=headers) as ws:
         while True:
@@ -20,6 +24,8 @@ async def frames_until_final(url: str, headers: dict | None = None) -> list[dict
             assert isinstance(message, str)  # JSON text frames only
             frame = json.loads(message)
             frames.append(frame)
+            if first is not None:
+                first.set()
             if frame.get("type") == "task_update" and frame["data"]["status"] in (
                 "completed",
                 "failed",
@@ -114,17 +120,26 @@ def test_origins_are_checked(live, jfk: str) -> None:
     assert info.value.response.status_code == 403
 
 
-def test_fifty_subscribers_all_see_the_end(live, shared_audio) -> None:
+def test_fifty_subscribers_all_see_the_end(live, long_audio, shared_audio) -> None:
     with live.client() as client:
-        blocker = upload(client, shared_audio / "seed_sample_th.mp3").json()["task_id"]
+        # The task waits behind a blocker until all fifty have subscribed.
+        blocker = upload(client, long_audio).json()["task_id"]
+        task_status(client, blocker, "processing")
         task_id = upload(client, shared_audio / "multilingual.mp3").json()["task_id"]
 
-    async def main() -> list[list[dict]]:
-        url = f"{live.ws}/ws/{task_id}"
-        return await asyncio.gather(*(frames_until_final(url) for _ in range(50)))
+        async def main() -> list[list[dict]]:
+            url = f"{live.ws}/ws/{task_id}"
+            firsts = [asyncio.Event() for _ in range(50)]
+            followers = [asyncio.create_task(frames_until_final(url, first=f)) for f in firsts]
+            await asyncio.wait_for(asyncio.gather(*(f.wait() for f in firsts)), 60)
+            await asyncio.to_thread(client.delete, f"/task/{blocker}")
+            return await asyncio.gather(*followers)
 
-    results = asyncio.run(main())
+        results = asyncio.run(main())
+        assert wait_final(client, blocker)["status"] == "cancelled"
+        text = client.get(f"/task/{task_id}").json()["result"]["text"]
     assert len(results) == 50
-    assert all(frames[-1]["data"]["status"] == "completed" for frames in results)
-    assert all(frames[-1]["data"]["result"]["text"].startswith(PHRASE) for frames in results)
-    assert blocker
+    assert [frames[0]["data"]["status"] for frames in results] == ["queued"] * 50
+    assert [frames[-1]["data"]["status"] for frames in results] == ["completed"] * 50
+    assert [frames[-1]["data"]["result"]["text"] for frames in results] == [text] * 50
+    assert text == " ".join([PHRASE] * text.count(PHRASE)) and text.count(PHRASE) >= 2
