@@ -44,8 +44,13 @@ def test_api_key_guards_every_route_but_health(make_server, jfk: str) -> None:
     base = f"{live.ws}/ws/{task_id}"
     assert "task_update" in asyncio.run(socket(f"{base}?token=s3cret"))
     assert "task_update" in asyncio.run(socket(base, additional_headers=good))
-    with pytest.raises(websockets.InvalidStatus):
+    with pytest.raises(websockets.InvalidStatus) as refused:
         asyncio.run(socket(base))
+    # A handshake refused before it is accepted is a 403 (Starlette's WebSocket close).
+    assert refused.value.response.status_code == 403
+    with pytest.raises(websockets.InvalidStatus) as wrong:
+        asyncio.run(socket(f"{base}?token=wrong"))
+    assert wrong.value.response.status_code == 403
 
 
 def test_cors_allows_the_frontend_only(live) -> None:
