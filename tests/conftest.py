@@ -109,6 +109,8 @@ def make_settings(tiny_model: str, tmp_path: Path) -> Callable[..., object]:
             "data_dir": str(tmp_path / "data"),
             "model_dir": str(tmp_path / "models"),
             "redis_url": "",
+            # Pinned: on a machine with a GPU "auto" would pick CUDA and its compute types.
+            "device": "cpu",
             "cpu_threads": 1,
             "log_level": "warning",
         }

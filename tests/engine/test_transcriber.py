@@ -17,7 +17,7 @@ from tests.support.tiny_whisper import phrase
 
 @pytest.fixture(scope="module")
 def transcriber(tiny_model: str) -> Iterator[WhisperTranscriber]:
-    yield WhisperTranscriber(tiny_model, cpu_threads=1, settings=DecodeSettings())
+    yield WhisperTranscriber(tiny_model, device="cpu", cpu_threads=1, settings=DecodeSettings())
 
 
 def run(transcriber, path, **options):
@@ -107,7 +107,8 @@ def test_options_without_words_vad_or_fallback(transcriber, jfk: str) -> None:
 
 
 def test_the_engine_beam_size_reaches_the_model(tiny_model: str, jfk: str) -> None:
-    greedy = WhisperTranscriber(tiny_model, cpu_threads=1, settings=DecodeSettings(beam_size=1))
+    settings = DecodeSettings(beam_size=1)
+    greedy = WhisperTranscriber(tiny_model, device="cpu", cpu_threads=1, settings=settings)
     assert run(greedy, jfk)[0].text == phrase(beam_size=1).strip()
     # A task's own beam size wins over the engine's.
     assert run(greedy, jfk, beam_size=5)[0].text == PHRASE
