@@ -21,6 +21,12 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 PHRASE = tiny_whisper.PHRASE.strip()
 
 
+def phrases(text: str, said: str = PHRASE) -> int:
+    """How many windows said ``said`` in ``text``; 0 if the text holds anything else."""
+    count = text.count(said)
+    return count if text == " ".join([said] * count) else 0
+
+
 @pytest.fixture(scope="session")
 def shared_audio() -> Path:
     return audio_files.shared_audio_dir()

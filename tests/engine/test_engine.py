@@ -18,7 +18,7 @@ from engine.errors import AudioDecodeError
 from engine.stack import StackEvent
 from engine.supervisor import EngineState
 from engine.task import TaskEvent, TaskStatus, TranscribeOptions
-from tests.conftest import PHRASE
+from tests.conftest import phrases
 
 
 class Recorder:
@@ -57,7 +57,7 @@ def test_progress_rises_to_one_and_the_result_has_the_api_shape(
     assert segments and segments == done.result["segments"]
     result = done.result
     assert set(result) >= {"text", "language", "language_probability", "duration", "segments"}
-    assert result["text"].startswith(PHRASE)
+    assert phrases(result["text"]) >= 2, result["text"]  # 62.7 s: more than one window
     assert events[-1].result == result
     assert done.started_at <= done.completed_at
 

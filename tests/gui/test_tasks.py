@@ -15,7 +15,6 @@ from engine.task import TaskStatus
 from gui import dialogs
 from gui.task_model import Column
 from tests.conftest import PHRASE
-from tests.support.tiny_whisper import phrase
 from tests.gui.conftest import (
     OFFSCREEN_NOISE,
     drop,
@@ -23,6 +22,7 @@ from tests.gui.conftest import (
     wait_ready,
     wait_status,
 )
+from tests.support.tiny_whisper import phrase
 
 pytestmark = OFFSCREEN_NOISE
 

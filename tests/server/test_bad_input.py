@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import PHRASE
+from tests.conftest import PHRASE, phrases
 from tests.server.conftest import upload, wait_final
 from tests.support.waits import task_status, until
 
@@ -78,7 +78,7 @@ def test_odd_files_that_are_audio_are_accepted(
         for body in (wrong_ext, truncated, escape, unicode):
             done = wait_final(client, body["task_id"])
             assert done["status"] == "completed", done
-            assert done["result"]["text"].startswith(PHRASE)
+            assert phrases(done["result"]["text"]) >= 1, done["result"]["text"]
         assert client.get(f"/task/{escape['task_id']}").json()["filename"] == "x.mp3"
         assert (
             client.get(f"/task/{unicode['task_id']}").json()["filename"] == "Réunion 会議 ☕.flac"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import concurrent.futures
 
-from tests.conftest import PHRASE
+from tests.conftest import PHRASE, phrases
 from tests.server.conftest import upload, wait_final
 
 
@@ -24,7 +24,10 @@ def test_twenty_clients_upload_at_once(live, shared_audio) -> None:
     with concurrent.futures.ThreadPoolExecutor(20) as pool:
         results = list(pool.map(one, range(20)))
     assert [r["status"] for r in results] == ["completed"] * 20
-    assert all(r["result"]["text"].startswith(PHRASE) for r in results)
+    assert [phrases(r["result"]["text"]) > 0 for r in results] == [True] * 20
+    # The same clip says the same, whichever client sent it and however busy the engine.
+    for i in range(3):
+        assert len({r["result"]["text"] for r in results[i::3]}) == 1
     assert sorted(r["filename"] for r in results) == sorted(f"client-{i}.wav" for i in range(20))
     with live.client() as client:
         status = client.get("/queue/status").json()

@@ -54,9 +54,7 @@ def test_queue_direct_and_tasks_listeners_pass_every_option(live, jfk: str) -> N
 def test_openai_routes_pass_language_prompt_and_the_task(live, jfk: str) -> None:
     def ask(route: str, **fields: str) -> str:
         with open(jfk, "rb") as fh:
-            answer = client.post(
-                route, files={"file": fh}, data={"model": "whisper-1", **fields}
-            )
+            answer = client.post(route, files={"file": fh}, data={"model": "whisper-1", **fields})
         assert answer.status_code == 200, answer.text
         return answer.json()["text"]
 
