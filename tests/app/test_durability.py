@@ -35,7 +35,7 @@ def test_redis_killed_and_restarted_every_task_ends_once(
 ) -> None:
     server = RedisServer(tmp_path / "redis").start()
     try:
-        options = RedisOptions(server.url, prefix="restart:", lease_seconds=2)
+        options = RedisOptions(server.url, prefix="restart:", lease_seconds=6)
         runtime = make_runtime(redis=options, durable=True)
         completions: collections.Counter[str] = collections.Counter()
         lock = threading.Lock()

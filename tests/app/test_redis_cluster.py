@@ -18,7 +18,8 @@ pytestmark = [pytest.mark.redis, pytest.mark.timeout(240)]
 
 @pytest.fixture
 def client(redis_server, redis_prefix: str):
-    stack = RedisStack(redis_server.url, prefix=redis_prefix, lease_seconds=2)
+    # Long enough that a busy 2-core machine renews it in time; short enough to expire in a test.
+    stack = RedisStack(redis_server.url, prefix=redis_prefix, lease_seconds=6)
     stack.start_reaper(0.5)
     yield stack
     stack.close()

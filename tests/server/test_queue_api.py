@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 
 from tests.conftest import PHRASE
 from tests.server.conftest import upload, wait_final
+from tests.support.waits import task_status
 
 
 def test_submit_poll_and_read_the_result(live, jfk: str) -> None:
@@ -52,8 +52,7 @@ def test_submit_poll_and_read_the_result(live, jfk: str) -> None:
 def test_lifo_order_of_execution_under_load(live, long_audio: str, jfk: str) -> None:
     with live.client() as client:
         blocker = upload(client, long_audio, "blocker.flac").json()["task_id"]
-        while client.get(f"/task/{blocker}").json()["status"] != "processing":
-            time.sleep(0.02)
+        task_status(client, blocker, "processing")
         ids = [upload(client, jfk, f"clip{i}.flac").json()["task_id"] for i in range(4)]
         urgent = upload(client, jfk, "urgent.flac", priority=5).json()["task_id"]
         newest = upload(client, jfk, "newest.flac").json()["task_id"]
@@ -75,8 +74,7 @@ def test_lifo_order_of_execution_under_load(live, long_audio: str, jfk: str) -> 
 def test_cancel_queued_running_twice_and_finished(live, long_audio: str, jfk: str) -> None:
     with live.client() as client:
         running = upload(client, long_audio, "long.flac").json()["task_id"]
-        while client.get(f"/task/{running}").json()["status"] != "processing":
-            time.sleep(0.02)
+        task_status(client, running, "processing")
         queued = upload(client, jfk).json()["task_id"]
         gone = client.delete(f"/task/{queued}")
         assert gone.status_code == 200 and gone.json()["status"] == "cancelled"

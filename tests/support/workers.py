@@ -79,7 +79,7 @@ class AppProcess:
 
 
 def start_worker(
-    redis_url: str, prefix: str, model: str, folder: Path, lease: float = 2.0
+    redis_url: str, prefix: str, model: str, folder: Path, lease: float = 6.0
 ) -> tuple[AppProcess, str]:
     """A worker on its own data folder; returns it and its engine id once it serves."""
     worker = AppProcess(
