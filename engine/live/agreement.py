@@ -26,7 +26,7 @@ class LocalAgreement:
     """The hypothesis buffer of whisper_streaming, on absolute stream times."""
 
     def __init__(self) -> None:
-        self.committed_in_buffer: list[Word] = []  # committed words still in the audio buffer
+        self.tail: list[Word] = []  # the last words committed, kept across utterances and cuts
         self.previous: list[Word] = []  # the last hypothesis, minus what was committed
         self.last_committed_time = 0.0
         self._new: list[Word] | None = None  # inserted, not yet flushed
@@ -35,12 +35,12 @@ class LocalAgreement:
         """Take a new hypothesis (times from the start of the stream)."""
         fresh = [w for w in words if w.start > self.last_committed_time - _SLACK and key(w.text)]
         near = fresh and abs(fresh[0].start - self.last_committed_time) < 1
-        if near and self.committed_in_buffer:
+        if near and self.tail:
             fresh = self._drop_repeat(fresh)
         self._new = fresh
 
     def _drop_repeat(self, fresh: list[Word]) -> list[Word]:
-        tail = [key(w.text) for w in self.committed_in_buffer]
+        tail = [key(w.text) for w in self.tail]
         for n in range(min(len(tail), len(fresh), _NGRAM), 0, -1):
             if tail[-n:] == [key(w.text) for w in fresh[:n]]:
                 return fresh[n:]
@@ -66,7 +66,7 @@ class LocalAgreement:
 
     def _committed(self, words: list[Word]) -> None:
         if words:
-            self.committed_in_buffer.extend(words)
+            self.tail = (self.tail + words)[-_NGRAM:]
             self.last_committed_time = words[-1].end
 
     @property
@@ -74,12 +74,10 @@ class LocalAgreement:
         """The uncommitted rest of the last hypothesis (sent as a revisable partial)."""
         return self.previous
 
-    def forget_before(self, seconds: float) -> None:
-        """The audio before ``seconds`` left the buffer: its words no longer need matching."""
-        while self.committed_in_buffer and self.committed_in_buffer[0].end <= seconds:
-            self.committed_in_buffer.pop(0)
-
     def reset(self) -> None:
-        """Start a new utterance: nothing tentative is kept; committed time stays."""
+        """Start a new utterance: nothing tentative is kept; committed time and tail stay.
+
+        The tail stays so that a decode which says the prompt (the last words) again at the
+        start of the next utterance does not commit them twice.
+        """
         self.previous, self._new = [], None
-        self.committed_in_buffer = []

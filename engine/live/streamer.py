@@ -9,7 +9,9 @@ This is whisper_streaming's online processor (Macháček et al., 2023) on faster
   its last clause mark); once the buffer is longer than :data:`TRIM_AFTER` it is cut at the
   last final, so it never outgrows Whisper's window, and only ever after committed words;
 - silence (``silence_seconds``) or an explicit commit ends the utterance: the buffer is
-  decoded once more, everything in it is committed and made final, and it starts afresh.
+  decoded once more, everything in it is committed and made final, and the buffer is cut at
+  the last word said: the next utterance is decoded with that text as its prompt, never with
+  audio whose words were already committed (a re-decode of it could commit them twice).
 
 Times of words and segments are seconds from the start of the stream. Events are plain
 dicts (they cross from the engine process to the host): ``speech_started``, ``words``
@@ -41,7 +43,10 @@ PROMPT_CHARS = 200
 _LOOK = SAMPLE_RATE // 10  # samples looked at for silence at a time
 _SENTENCE_END = (".", "?", "!", "\u3002", "\uff1f", "\uff01")  # and CJK full stops
 _CLAUSE_END = (",", ";", ":", "\u3001", "\uff0c")
-_TEMPERATURES = (0.0,)  # no fallback: a bad decode is outvoted by the next one
+# Greedy first; a decode that loops (compression ratio over 2.4) is redone warmer, as
+# faster-whisper does offline. Only repetition triggers the fallback: a low log-probability
+# alone is common on live audio and a re-decode would cost more than real time allows.
+_TEMPERATURES = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
 
 Event = dict[str, Any]
 
@@ -97,6 +102,8 @@ class WhisperDecoder:
             vad_filter=False,
             condition_on_previous_text=True,
             temperature=list(_TEMPERATURES),
+            compression_ratio_threshold=2.4,
+            log_prob_threshold=None,
         )
         words = [
             Word(w.word, float(w.start), float(w.end), float(w.probability))
@@ -236,7 +243,8 @@ class LiveStreamer:
         self.agreement.reset()
         self.silence.reset_speech()
         self.speaking = False
-        events += self._trim()  # the audio stays as context for the next utterance
+        if self.segments:  # the next decode starts after the last word said, its text the prompt
+            self._cut(int(self.segments[-1].end * SAMPLE_RATE))
         return events + self._partial()
 
     # -- committing ----------------------------------------------------------------------
@@ -309,7 +317,6 @@ class LiveStreamer:
         if drop:
             self.audio = self.audio[drop:]
             self.offset += drop
-            self.agreement.forget_before(self.offset / SAMPLE_RATE)
 
     def _partial(self) -> list[Event]:
         text = "".join(w.text for w in self.pending + self.agreement.tentative).strip()

@@ -48,13 +48,23 @@ def test_a_word_is_never_committed_twice() -> None:
         policy.insert(words("one two three four"))
         policy.flush()
     # The buffer was cut after "two"; a decode repeats "three four" slightly earlier.
-    policy.forget_before(1.0)
     again = words("three four five six", start=1.05)
     policy.insert(again)
     policy.flush()
     policy.insert(again)
     committed = policy.flush()
     assert [w.text for w in committed] == [" five", " six"]
+
+
+def test_the_prompt_said_again_after_an_utterance_is_not_committed_twice() -> None:
+    policy = LocalAgreement()
+    policy.insert(words("we shall not fail"))
+    policy.flush_all()  # the utterance ended at 2.0 s; the buffer is cut there
+    policy.reset()
+    # The next utterance's decode starts by saying the prompt's last words again.
+    again = words("not fail and then more", start=2.05)
+    policy.insert(again)
+    assert [w.text for w in policy.flush_all()] == [" and", " then", " more"]
 
 
 def test_flush_all_commits_the_newest_hypothesis_whole() -> None:

@@ -133,15 +133,24 @@ async def realtime(
 
 
 async def _until_last_item(ws: Any, run: Run) -> None:
-    """Frames until the item committed after the last audio is completed."""
+    """Frames until the item of the client's own commit (after the last audio) is completed.
+
+    Items the server's VAD ended come with ``speech_stopped`` before their ``committed``;
+    on a slow machine they keep coming after the last audio went out, so the client's item
+    is the first one committed after that without a ``speech_stopped``.
+    """
     last_commit = None
+    stopped_by_vad: set[str] = set()
     async for message in ws:
         frame = json.loads(message)
         run.frames.append((time.monotonic(), frame))
         kind = frame.get("type")
         if kind == "error":
             return
-        if kind == "input_audio_buffer.committed" and run.stopped:
+        if kind == "input_audio_buffer.speech_stopped":
+            stopped_by_vad.add(frame["item_id"])
+        ours = run.stopped and last_commit is None and frame.get("item_id") not in stopped_by_vad
+        if kind == "input_audio_buffer.committed" and ours:
             last_commit = frame["item_id"]
         completed = kind == "conversation.item.input_audio_transcription.completed"
         if completed and frame["item_id"] == last_commit:
