@@ -16,6 +16,7 @@ import pytest
 import websockets
 
 from tests.server.conftest import upload
+from tests.support.waits import task_status, until
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -113,18 +114,17 @@ def test_sigterm_stops_within_seconds_and_hands_back_the_task(
     )
     base = f"http://127.0.0.1:{queue_port}"
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
+
+        def alive() -> bool:
             try:
-                if httpx.get(f"{base}/health").json()["engine_alive"]:
-                    break
+                return bool(httpx.get(f"{base}/health").json()["engine_alive"])
             except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
+                return False
+
+        until(alive, 60, "the server's engine")
         with httpx.Client(base_url=base, timeout=30) as client:
             task_id = upload(client, long_audio).json()["task_id"]
-            while client.get(f"/task/{task_id}").json()["status"] != "processing":
-                time.sleep(0.05)
+            task_status(client, task_id, "processing")
         started = time.monotonic()
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=20)
