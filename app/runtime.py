@@ -148,6 +148,7 @@ class Runtime:
                 beam_size=s.beam_size,
                 batched_min_seconds=s.batched_min_seconds,
                 replacements=s.replacement_table,
+                fallback=s.batched_fallback == "on",
             ),
             work_dir=str(Path(s.data_path) / "work" / engine_id),
             lease_seconds=s.lease_seconds,

@@ -107,6 +107,14 @@ class Settings:
         env="BATCH_SIZE",
     )
     beam_size: int = setting(5, "Beam size of the decoder", env="BEAM_SIZE")
+    batched_fallback: str = setting(
+        "on",
+        "In batched mode, a window that fails sequential decoding's thresholds (a repetition "
+        "loop, text too unlikely) is decoded again alone with temperature fallback; off saves "
+        "that time on hard audio (a hard Thai file took six times as long; see README)",
+        env="BATCHED_FALLBACK",
+        choices=("on", "off"),
+    )
     replacements: str = setting(
         "",
         "Word replacements applied to every transcript: from=to entries separated by ';' "
