@@ -17,14 +17,16 @@ says :func:`phrase` ``(language, task, prompted, beam_size)``::
   more probability than " do", but " really" is followed by a spread of tokens, so beam
   search (beam size 2 or more) finds the likelier "can do";
 - ``, Stackscribe`` when the word "Stackscribe" (:data:`PROMPT_WORD`, with or without a
-  leading space) is anywhere in the prompt of that window: the initial prompt or hotwords
-  (the model's own ", Stackscribe." is another token, so it does not carry itself on);
+  leading space) is anywhere in the prompt of that window: the initial prompt or hotwords,
+  which faster-whisper also puts in the prompt (the model's own ", Stackscribe." is another
+  token, so it does not carry itself on to the next window);
 - ``, translated`` when the task is translate.
 
 Language detection always finds English (``<|en|>``, probability about 1), whatever the
 audio. Every window yields one segment: from ``<|0.00|>`` to the window's end (sequential
 decoding) or the window's whole text (without timestamps); word times mean nothing (the
-cross-attention is random), there is no temperature fallback and no no-speech filtering.
+cross-attention writes nothing, but its attention, which word timing reads, is random);
+there is no temperature fallback and no no-speech filtering.
 Because the word times are arbitrary, faster-whisper's sequential decoding with word
 timestamps may start its next window at a "last word end" inside a clip and say the phrase
 there again (as it would after a real model's early end).
