@@ -331,7 +331,12 @@ class _Run:
             alone, options, "sequential", self.language, self.options.initial_prompt
         )
         offset = lo / SAMPLE_RATE  # the window's audio starts there in the plan's speech
-        return [_shifted(raw, offset, seek) for raw in generator]
+        done = self.segments[-1].end if self.segments else 0.0
+        again = []
+        for raw in generator:
+            again.append(_shifted(raw, offset, seek))
+            self.report(self._fraction(done), None)  # cancel is noticed between its segments
+        return again
 
     def _tail(self, plan: Plan, window: dict[str, float], found: list[Any]) -> list[Any]:
         words = [w for raw in found for w in raw.words or []]
