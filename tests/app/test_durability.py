@@ -13,7 +13,7 @@ import pytest
 
 from engine.redis_stack import RedisOptions
 from engine.task import TaskEvent, TaskStatus
-from tests.conftest import PHRASE
+from tests.conftest import PHRASE, phrases
 from tests.server.conftest import upload
 from tests.support.redis_server import RedisServer, free_port
 from tests.support.workers import AppProcess
@@ -64,7 +64,7 @@ def test_redis_killed_and_restarted_every_task_ends_once(
         assert [t.status for t in tasks] == [TaskStatus.COMPLETED] * len(ids), [
             (t.filename, t.status, t.error) for t in tasks
         ]
-        assert all(t.result["text"].startswith(PHRASE) for t in tasks)
+        assert [phrases(t.result["text"]) > 0 for t in tasks] == [True] * len(tasks)
         _until(lambda: runtime.service.counts()["queue_size"] == 0, 10, "an empty queue")
         with lock:
             twice = [task_id for task_id, n in completions.items() if n > 1]
@@ -131,6 +131,6 @@ def test_the_app_killed_and_restarted_keeps_queue_and_results(
                     what=task_id,
                 )
             again = client.get(f"/task/{running}").json()
-            assert again["attempts"] == 2 and again["result"]["text"].startswith(PHRASE)
+            assert again["attempts"] == 2 and phrases(again["result"]["text"]) > 0
     finally:
         second.stop()

@@ -10,7 +10,7 @@ import pytest
 
 from engine.redis_stack import RedisStack
 from engine.task import Task, TaskStatus
-from tests.conftest import PHRASE
+from tests.conftest import phrases
 from tests.support.workers import start_worker
 
 pytestmark = [pytest.mark.redis, pytest.mark.timeout(240)]
@@ -57,7 +57,8 @@ def test_a_killed_engine_s_task_is_finished_by_the_other(
         done = wait(client, task.id, final)
         assert done.status == TaskStatus.COMPLETED
         assert done.worker.startswith(survivor) and done.attempts == 2
-        assert done.result["text"].startswith(PHRASE)
+        # Whole windows only, about 110 of them in an hour of loops (nothing half-written).
+        assert phrases(done.result["text"]) >= 100
     finally:
         a.kill()
         b.kill()
