@@ -16,6 +16,7 @@ from engine.supervisor import EngineState, EngineStatus
 from engine.task import Task
 from gui import audio_devices, dialogs, icons, media
 from gui.audio_devices import AudioDevices
+from gui.collector import GuiThreadCollector
 from gui.drop_zone import DropZone
 from gui.folder_watch import FolderWatch
 from gui.jobs import Jobs
@@ -59,6 +60,9 @@ class MainWindow(QMainWindow):
     ) -> None:
         super().__init__()
         self.setWindowTitle("Stackscribe")
+        # Listener and engine threads share this process: cycles are collected here only.
+        self.collector = GuiThreadCollector(self)
+        self.collector.start()
         self.store = store or PreferenceStore.for_settings(settings)
         self.settings = self.store.engine_settings(settings)
         self.preferences = self.store.preferences()
@@ -376,6 +380,7 @@ class MainWindow(QMainWindow):
         self._state = "closed"
         self.jobs.close()
         self.close()
+        self.collector.stop()
         self.closed.emit()
 
     def _save_layout(self) -> None:
