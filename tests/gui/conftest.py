@@ -34,13 +34,27 @@ def settings_file(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def make_window(
-    qtbot, make_settings: Callable[..., object], settings_file: Path
+    qtbot, make_settings: Callable[..., object], settings_file: Path, monkeypatch
 ) -> Iterator[Callable[..., object]]:
-    """Open a MainWindow hosting a real backend; closed (engine stopped) at teardown."""
+    """Open a MainWindow hosting a real backend; closed (engine stopped) at teardown.
+
+    Its listeners bind port 0 and are read back (``backend.urls()``): a port picked free and
+    bound later can be taken meanwhile. The settings keep ports of their own (0 there would
+    leave the listener out)."""
+    import dataclasses
+
+    from app import gui_cmd
     from app.gui_cmd import HostedBackend
     from gui.main_window import MainWindow
     from gui.preferences import PreferenceStore
 
+    configured = gui_cmd.server_config
+
+    def ephemeral(settings):  # as tests/server/conftest.py's make_server does
+        config = configured(settings)
+        return dataclasses.replace(config, **{f"{n}_port": 0 for n in config.listeners})
+
+    monkeypatch.setattr(gui_cmd, "server_config", ephemeral)
     opened: list[MainWindow] = []
 
     def make(wait: bool = True, factory: object = None, **overrides: object) -> MainWindow:
