@@ -11,7 +11,7 @@ from engine.errors import AudioDecodeError
 from engine.result import Segment
 from engine.task import TranscribeOptions
 from engine.transcriber import DecodeSettings, WhisperTranscriber
-from tests.conftest import PHRASE
+from tests.conftest import PHRASE, phrases
 from tests.support.tiny_whisper import phrase
 
 
@@ -87,6 +87,16 @@ def test_each_option_reaches_the_model(transcriber, jfk: str, mode: str, options
     assert [s.text.strip() for s in result.segments] == [said.strip()]
     assert result.language == options.get("language", "en")
     assert result.task == options.get("task", "transcribe")
+
+
+@pytest.mark.parametrize("mode", ["sequential", "batched"])
+def test_the_prompt_reaches_every_window_of_every_plan(
+    transcriber, ten_minutes: str, mode: str
+) -> None:
+    # Sequential plans are five minutes each, batched ones two windows: ten minutes of speech
+    # is several plans, and every window of each must have been given the user's prompt.
+    result, _ = run(transcriber, ten_minutes, decode_mode=mode, initial_prompt="Stackscribe")
+    assert phrases(result.text, phrase(prompted=True).strip()) >= 15, result.text
 
 
 def test_options_without_words_vad_or_fallback(transcriber, jfk: str) -> None:
