@@ -161,3 +161,138 @@ def test_an_edit_survives_a_restart_of_the_journaled_stack(tmp_path) -> None:
         assert len(got.result["segments"]) == 3 and got.original_result == result()
     finally:
         again.close()
+
+
+def three() -> dict:
+    """Three segments with every score, so a merge's arithmetic shows in each field."""
+    out = result()
+    out["segments"][0].update(no_speech_prob=0.1, compression_ratio=1.2, confidence=0.8187)
+    out["segments"][1].update(no_speech_prob=0.3, compression_ratio=1.8, confidence=0.6703)
+    out["segments"].append(
+        {"id": 2, "start": 5.0, "end": 6.0, "text": " Last.", "tokens": [9], "words": []}
+    )
+    return out
+
+
+def test_merge_averages_the_scores_of_the_two_segments_exactly() -> None:
+    merged = edits.merge(three(), 0)["segments"]
+    assert merged[0] == {
+        "id": 0,
+        "start": 0.0,
+        "end": 4.0,
+        "text": " Ask not what your country can do.",
+        "tokens": [1, 2, 3, 4],
+        "avg_logprob": -0.3,
+        "no_speech_prob": 0.1,
+        "compression_ratio": 1.8,
+        "confidence": 0.7408,
+        "words": result()["segments"][0]["words"] + result()["segments"][1]["words"],
+    }
+    assert merged[1]["text"] == " Last." and merged[1]["id"] == 1
+
+
+def test_merge_of_segments_without_scores_reads_them_as_zero() -> None:
+    merged = edits.merge(three(), 1)["segments"]
+    assert [s["text"] for s in merged] == [" Ask not what", " your country can do. Last."]
+    assert (merged[1]["start"], merged[1]["end"]) == (2.5, 6.0)
+    assert (merged[1]["avg_logprob"], merged[1]["no_speech_prob"]) == (-0.2, 0.0)
+    assert merged[1]["compression_ratio"] == 1.8
+    assert merged[1]["confidence"] == 0.8187
+    plain = edits.merge(result(), 0)["segments"][0]
+    assert "confidence" not in plain
+
+
+def test_split_gives_each_part_its_own_words_and_no_tokens() -> None:
+    parts = edits.split(three(), 0, 1)["segments"]
+    assert [s["text"] for s in parts] == [
+        " Ask",
+        " not what",
+        " your country can do.",
+        " Last.",
+    ]
+    assert parts[0]["words"] == [word(" Ask", 0.0, 0.5)]
+    assert parts[1]["words"] == [word(" not", 0.6, 1.0), word(" what", 1.2, 2.0)]
+    assert (parts[0]["end"], parts[1]["start"]) == (0.5, 0.6)
+    assert parts[0]["tokens"] == parts[1]["tokens"] == []
+    assert parts[2]["tokens"] == [4]
+
+
+def test_split_without_timings_cuts_the_time_by_characters_from_the_start() -> None:
+    plain = result()
+    for segment in plain["segments"]:
+        segment["words"] = []
+    first, second = edits.split(plain, 1, 2)["segments"][1:]
+    # "your country" is 12 of the 20 characters of "your country can do."
+    assert (first["text"], first["start"], first["end"]) == (" your country", 2.5, 3.4)
+    assert (second["text"], second["start"], second["end"]) == (" can do.", 3.4, 4.0)
+
+
+def test_split_and_index_errors_say_what_is_allowed() -> None:
+    with pytest.raises(InvalidParameter) as caught:
+        edits.split(result(), 1, 4)
+    assert str(caught.value) == "A segment of 4 word(s) splits before word 1 to 3"
+    with pytest.raises(InvalidParameter) as caught:
+        edits.merge(result(), 1)
+    assert str(caught.value) == "No segment 1 (the transcript has 2)"
+    with pytest.raises(InvalidParameter) as caught:
+        edits.set_text(result(), 0, " ")
+    assert str(caught.value) == "A segment needs some text: merge it into a neighbour instead"
+
+
+def test_words_of_prefers_the_timed_words_to_the_text() -> None:
+    segment = {"text": " a b c", "words": [word(" x", 0.0, 1.0), word(" y", 1.0, 2.0)]}
+    assert edits.words_of(segment) == ["x", "y"]
+
+
+def test_new_text_with_another_word_count_spreads_over_the_segment_exactly() -> None:
+    edited = edits.set_text(result(), 1, "one two")["segments"][1]
+    assert edited["text"] == " one two" and edited["tokens"] == []
+    assert edited["words"] == [
+        {"text": " one", "start": 2.5, "end": 3.25, "confidence": 1.0},
+        {"text": " two", "start": 3.25, "end": 4.0, "confidence": 1.0},
+    ]
+
+
+def test_the_same_text_gives_an_unchanged_copy() -> None:
+    before = result()
+    same = edits.set_text(before, 0, "Ask not what")
+    assert same == before
+    same["segments"][0]["words"][0]["start"] = 9.0
+    assert before == result()
+
+
+def test_shifting_everything_moves_every_word_and_leaves_the_argument() -> None:
+    before = result()
+    moved = edits.shift(before, 0.25)
+    assert before == result()
+    assert [(w["start"], w["end"]) for s in moved["segments"] for w in s["words"]] == [
+        (0.25, 0.75),
+        (0.85, 1.25),
+        (1.45, 2.25),
+        (2.75, 3.05),
+        (3.15, 3.55),
+        (3.65, 3.85),
+        (3.95, 4.25),
+    ]
+    assert edits.shift(before, 0.0004)["segments"][0]["start"] == 0.0
+
+
+def test_merge_reads_missing_scores_of_the_first_segment_as_zero() -> None:
+    both = result()
+    del both["segments"][0]["avg_logprob"]
+    both["segments"][1].update(
+        avg_logprob=-0.12345, no_speech_prob=0.3, compression_ratio=0.5, confidence=0.88
+    )
+    merged = edits.merge(both, 0)["segments"][0]
+    assert merged["avg_logprob"] == -0.0617
+    assert (merged["no_speech_prob"], merged["compression_ratio"]) == (0.0, 0.5)
+    assert "confidence" not in merged  # the first segment had none
+    other = result()
+    other["segments"][0].update(avg_logprob=-0.12345, compression_ratio=0.5)
+    merged = edits.merge(other, 0)["segments"][0]
+    assert merged["avg_logprob"] == -0.2617
+    assert merged["compression_ratio"] == 0.5
+
+
+def test_shifting_a_result_without_segments_gives_an_empty_list() -> None:
+    assert edits.shift({"text": ""}, 1.0) == {"text": "", "segments": []}

@@ -91,3 +91,51 @@ def test_dict_results_render_like_transcripts() -> None:
 def test_unknown_format_is_422() -> None:
     with pytest.raises(InvalidParameter):
         formats.render(TRANSCRIPT, "docx")
+
+
+def test_verbose_json_is_openais_shape_exactly() -> None:
+    t = Transcript(
+        language="xx",  # not a Whisper language: passed through as it is
+        language_probability=0.5,
+        duration=12.34567,
+        segments=[
+            Segment(
+                0, 0.0, 1.5, " Hi.", words=[Word(" Hi.", 0.12345, 1.23456, 0.9)], avg_logprob=-0.1
+            ),
+            Segment(1, 1.5, 2.0, " Bye.", avg_logprob=-0.2),
+        ],
+    )
+    segment = t.segments[0].to_dict()
+    del segment["words"], segment["confidence"]
+    second = t.segments[1].to_dict()
+    del second["words"], second["confidence"]
+    assert formats.verbose_json(t) == {
+        "task": "transcribe",
+        "language": "xx",
+        "duration": 12.346,
+        "text": "Hi. Bye.",
+        "segments": [segment, second],
+        "words": [{"word": " Hi.", "start": 0.123, "end": 1.235}],
+    }
+
+
+def test_text_is_one_line_per_segment() -> None:
+    assert formats.render(TRANSCRIPT, "text") == "Hello there.\nTab\there, and\nnewline.\n"
+
+
+def test_json_keeps_non_ascii_text_as_it_is() -> None:
+    t = Transcript("de", 0.9, 1.0, [Segment(0, 0.0, 1.0, " Grüße, 東京")])
+    assert '"text": "Grüße, 東京"' in formats.render(t, "json")
+
+
+def test_srt_starts_at_zero_and_clamps_negative_times() -> None:
+    t = Transcript("en", 0.9, 1.0, [Segment(0, -0.2, 0.0005, " Go.")])
+    assert formats.render(t, "srt") == "1\n00:00:00,000 --> 00:00:00,000\nGo.\n"
+
+
+def test_unknown_format_names_the_choices() -> None:
+    with pytest.raises(InvalidParameter) as caught:
+        formats.check_format("docx")
+    assert str(caught.value) == (
+        "response_format must be one of json, verbose_json, text, txt, srt, vtt, tsv, not 'docx'"
+    )

@@ -76,6 +76,75 @@ def test_flush_all_commits_the_newest_hypothesis_whole() -> None:
     assert policy.tentative == []
 
 
+def test_a_fresh_policy_has_nothing_to_commit() -> None:
+    policy = LocalAgreement()
+    assert policy.tentative == []
+    assert policy.flush() == []
+    assert policy.flush_all() == []
+
+
+def test_flush_all_after_a_flush_commits_what_was_tentative() -> None:
+    policy = LocalAgreement()
+    policy.insert(words("a b"))
+    assert policy.flush() == []
+    assert [w.text for w in policy.flush_all()] == [" a", " b"]
+    assert policy.last_committed_time == 1.0
+    assert policy.flush_all() == []
+
+
+def test_a_hypothesis_wholly_before_the_committed_time_commits_nothing() -> None:
+    policy = LocalAgreement()
+    policy.insert(words("one two three"))
+    policy.flush_all()
+    policy.insert(words("one two", start=0.0))
+    assert policy.flush_all() == []
+
+
+def test_a_word_starting_just_within_the_slack_is_dropped() -> None:
+    policy = LocalAgreement()
+    policy.insert(words("one two"))
+    policy.flush_all()  # committed up to 1.0 s
+    policy.insert([Word(" two", 0.9, 1.2, 0.9), Word(" three", 1.2, 1.6, 0.9)])
+    assert [w.text for w in policy.flush_all()] == [" three"]
+
+
+def test_one_repeated_word_of_the_committed_tail_is_dropped() -> None:
+    policy = LocalAgreement()
+    policy.insert(words("we shall not fail"))
+    policy.flush_all()
+    policy.reset()
+    policy.insert(words("fail and more", start=2.05))
+    assert [w.text for w in policy.flush_all()] == [" and", " more"]
+
+
+def test_a_two_word_repeat_of_a_five_word_tail_is_dropped() -> None:
+    policy = LocalAgreement()
+    policy.insert(words("one two three four five"))
+    policy.flush_all()  # ends at 2.5 s
+    policy.reset()
+    policy.insert(words("four five six seven", start=2.55))
+    assert [w.text for w in policy.flush_all()] == [" six", " seven"]
+
+
+def test_a_repeat_is_dropped_only_when_the_hypothesis_starts_near_the_commit() -> None:
+    policy = LocalAgreement()
+    policy.insert(words("we shall not fail"))
+    policy.flush_all()  # ends at 2.0 s
+    policy.reset()
+    # Said again a full second later: a real repetition, kept.
+    policy.insert(words("fail again", start=3.0))
+    assert [w.text for w in policy.flush_all()] == [" fail", " again"]
+
+
+def test_the_repeat_check_looks_at_the_first_new_word() -> None:
+    policy = LocalAgreement()
+    policy.insert(words("we shall not fail"))
+    policy.flush_all()  # ends at 2.0 s
+    policy.reset()
+    policy.insert([Word(" fail", 2.05, 2.4, 0.9), Word(" later", 3.5, 3.9, 0.9)])
+    assert [w.text for w in policy.flush_all()] == [" later"]
+
+
 def _sink() -> tuple[list[dict], object]:
     events: list[dict] = []
     return events, events.extend
@@ -155,3 +224,7 @@ def test_frames_of_any_size_come_out_at_16_khz(rate: int, fmt: str) -> None:
     samples = np.concatenate([*out, converter.flush()])
     assert abs(samples.size - 16000 * seconds) <= 64
     assert 0.3 < float(np.sqrt(np.mean(samples[1000:-1000] ** 2))) < 0.4  # 0.5 / sqrt(2)
+
+
+def test_a_stream_stopped_before_any_decode_commits_an_empty_list() -> None:
+    assert LocalAgreement().flush_all() == []

@@ -86,3 +86,77 @@ def test_a_segment_without_words_has_its_text_corrected() -> None:
     segment = Segment(0, 0.0, 2.0, " Into your comfy eye folder.")
     table("comfy eye=ComfyUI").segment(segment)
     assert segment.text == " Into your ComfyUI folder." and segment.words == []
+
+
+def test_only_the_first_equals_sign_ends_the_from_text() -> None:
+    assert parse("x=y=z") == (("x", "y=z"),)
+
+
+def test_a_missing_equals_sign_says_how_entries_are_separated() -> None:
+    with pytest.raises(ValueError) as caught:
+        parse("comfy eye", lines=True)
+    assert str(caught.value) == (
+        "REPLACEMENTS entry 'comfy eye' has no '=': write from=to, one a line"
+    )
+    with pytest.raises(ValueError) as caught:
+        parse("comfy eye")
+    assert str(caught.value) == (
+        "REPLACEMENTS entry 'comfy eye' has no '=': write from=to, entries separated by ';'"
+    )
+
+
+def test_render_writes_plain_entries_plainly_and_odd_ones_as_readable_json() -> None:
+    assert render((("XL", "X"), ("b", "c"))) == "XL=X; b=c"
+    assert render((("x;y", "Grüße"),)) == '{"x;y": "Grüße"}'
+
+
+def test_the_longest_entry_wins_whatever_the_order_written() -> None:
+    fixes = Replacements((("open ai", "OpenAI"), ("open ai api", "OpenAI API")))
+    assert fixes.text("the open ai api") == "the OpenAI API"
+
+
+def test_an_empty_table_changes_nothing() -> None:
+    fixes = Replacements(())
+    assert not fixes
+    ws = [Word(" a", 0.0, 0.5, 0.9)]
+    assert fixes.text("abc") == "abc"
+    assert fixes.words(ws) == ws
+
+
+def test_two_replacements_in_one_word_make_one_word() -> None:
+    fixes = Replacements((("foo", "F"), ("bar", "B")))
+    ws = [Word(" foo-bar", 0.0, 0.5, 0.9), Word(" end", 0.5, 1.0, 0.8)]
+    assert fixes.words(ws) == [Word(" F-B", 0.0, 0.5, 0.9), Word(" end", 0.5, 1.0, 0.8)]
+
+
+def test_overlapping_spans_of_words_merge_into_one_word() -> None:
+    fixes = Replacements((("comfy eye", "ComfyUI"), ("open ai", "OpenAI")))
+    ws = [
+        Word(" so", 0.0, 0.2, 0.9),
+        Word(" comfy", 0.2, 0.5, 0.9),
+        Word(" eye-open", 0.5, 0.9, 0.6),
+        Word(" ai", 0.9, 1.2, 0.7),
+        Word(" now", 1.2, 1.5, 0.8),
+    ]
+    assert fixes.words(ws) == [
+        Word(" so", 0.0, 0.2, 0.9),
+        Word(" ComfyUI-OpenAI", 0.2, 1.2, 0.6),
+        Word(" now", 1.2, 1.5, 0.8),
+    ]
+
+
+def test_a_segment_whose_text_is_not_its_words_has_its_own_text_corrected() -> None:
+    fixes = table("comfy eye=ComfyUI")
+    ws = [Word(" comfy", 0.0, 0.5, 0.9), Word(" eye", 0.5, 1.0, 0.9)]
+    fixed = fixes.segment(Segment(0, 0.0, 1.0, " Comfy eye, here.", words=ws))
+    assert fixed.text == " ComfyUI, here."
+    assert fixed.words == [Word(" ComfyUI", 0.0, 1.0, 0.9)]
+
+
+def test_the_other_errors_say_exactly_what_to_fix() -> None:
+    with pytest.raises(ValueError) as caught:
+        parse('{"comfy eye": 1}')
+    assert str(caught.value) == 'REPLACEMENTS as JSON must map text to text: {"from": "to"}'
+    with pytest.raises(ValueError) as caught:
+        parse(" =ComfyUI")
+    assert str(caught.value) == "REPLACEMENTS has an entry with nothing before '='"

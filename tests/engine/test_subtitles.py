@@ -137,3 +137,86 @@ def test_line_count_alone_uses_the_standard_width() -> None:
 def test_invalid_values_are_refused(value) -> None:
     with pytest.raises(InvalidParameter, match="max_line_width"):
         SubtitleLayout(max_line_width=value)
+
+
+def _lines_of(text: str, layout: SubtitleLayout) -> list[str]:
+    return [line for c in cues(transcript(segment(text)), layout) for line in c.lines]
+
+
+def test_every_limit_is_checked_and_the_largest_is_accepted() -> None:
+    with pytest.raises(InvalidParameter, match="max_line_count"):
+        SubtitleLayout(max_line_count=0)
+    with pytest.raises(InvalidParameter, match="max_words_per_line"):
+        SubtitleLayout(max_line_width=10, max_words_per_line=0)
+    assert SubtitleLayout(max_line_width=10_000).to_dict() == {
+        "max_line_width": 10_000,
+        "max_line_count": None,
+        "max_words_per_line": None,
+    }
+
+
+def test_from_values_keeps_a_set_limit_and_drops_an_empty_layout() -> None:
+    from engine.subtitles import from_values
+
+    assert from_values({"max_line_width": 20}) == SubtitleLayout(max_line_width=20)
+    assert from_values({"max_line_width": None}) is None
+
+
+def test_an_empty_segment_does_not_end_the_cues() -> None:
+    t = transcript(Segment(0, 0.0, 1.0, "  "), Segment(1, 1.0, 2.0, " Next."))
+    assert [c.text for c in cues(t, None)] == ["Next."]
+    assert [c.text for c in cues(t, SubtitleLayout(max_line_width=20))] == ["Next."]
+
+
+def test_words_without_timings_share_the_segments_time_by_their_length() -> None:
+    t = transcript(Segment(0, 10.0, 10.7, " ab cdef g"))
+    laid = cues(t, SubtitleLayout(max_words_per_line=1, max_line_count=1))
+    assert [c.text for c in laid] == ["ab", "cdef", "g"]
+    assert [(round(c.start, 6), round(c.end, 6)) for c in laid] == [
+        (10.0, 10.2),
+        (10.2, 10.6),
+        (10.6, 10.7),
+    ]
+
+
+def test_a_pause_of_exactly_the_limit_stays_in_one_cue() -> None:
+    ws = [Word(" one", 0.0, 0.5, 0.9), Word(" two", 0.5 + PAUSE_SECONDS, 2.0, 0.9)]
+    t = transcript(Segment(0, 0.0, 2.0, " one two", words=ws))
+    assert [c.text for c in cues(t, SubtitleLayout(max_line_width=40))] == ["one two"]
+
+
+def test_a_line_of_exactly_the_width_fits() -> None:
+    assert _lines_of("hello world again", SubtitleLayout(max_line_width=11)) == [
+        "hello world",
+        "again",
+    ]
+
+
+def test_a_quoted_sentence_end_is_a_phrase_break() -> None:
+    assert _lines_of('He said "stop." and then left us', SubtitleLayout(max_line_width=20)) == [
+        'He said "stop."',
+        "and then left us",
+    ]
+
+
+def test_words_carried_over_a_phrase_break_are_broken_again_when_they_do_not_fit() -> None:
+    layout = SubtitleLayout(max_line_width=10)
+    assert _lines_of("aaa, bb cc dddddddd", layout) == ["aaa,", "bb cc", "dddddddd"]
+    assert _lines_of("aaa, bbbbb cccccccc", layout) == ["aaa,", "bbbbb", "cccccccc"]
+    assert _lines_of("aaa, b cc dddddd", layout) == ["aaa,", "b cc", "dddddd"]
+
+
+def test_a_phrase_break_needs_a_third_of_the_width() -> None:
+    # "abc," is 4 characters: a third of 12 exactly, less than a third of 13.
+    assert _lines_of("abc, defgh ijklmn", SubtitleLayout(max_line_width=12)) == [
+        "abc,",
+        "defgh ijklmn",
+    ]
+    assert _lines_of("abc, defgh ijklmnop", SubtitleLayout(max_line_width=13)) == [
+        "abc, defgh",
+        "ijklmnop",
+    ]
+
+
+def test_words_per_line_alone_breaks_after_a_clause_mark() -> None:
+    assert _lines_of("hello, a b c", SubtitleLayout(max_words_per_line=3)) == ["hello,", "a b c"]
