@@ -36,6 +36,8 @@ ProgressFn = Callable[[float, Segment | None], None]
 _DEFAULT_TEMPERATURES = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
 #: faster-whisper's own thresholds for "no speech here" and "repetition loop".
 _NO_SPEECH, _LOGPROB_FLOOR, _MAX_COMPRESSION = 0.6, -1.0, 2.4
+#: A window's fallback reading is kept unless its log-probability is this much below the first.
+_WORSE = 1.0
 
 
 class Transcriber(Protocol):
@@ -313,11 +315,17 @@ class _Run:
             if not spans:
                 log.debug("Dropping a window without speech (%r)", "".join(r.text for r in found))
                 return []
-        kept = (
-            self._again(plan, window, found[0].seek)
-            if _fails(found)
-            else found + self._tail(plan, window, found)
-        )
+        kept = found + self._tail(plan, window, found)
+        if _fails(found):
+            again, first = self._again(plan, window, found[0].seek), _logprob(found)
+            # The first reading stays when the fallback is far less likely (on hard audio, high
+            # temperatures make up words in other scripts), or when a window the first reading
+            # found likely (it only looped) is skipped as silence by the fallback.
+            worse = _logprob(again) < first - _WORSE if again else first >= _LOGPROB_FLOOR
+            if worse:
+                log.debug("Keeping a window's first reading over its fallback (%r)", again)
+            else:
+                kept = again
         return kept if spans is None else [raw for raw in kept if _overlaps(raw, spans)]
 
     def _again(self, plan: Plan, window: dict[str, float], seek: int) -> list[Any]:
@@ -378,6 +386,12 @@ def _fails(found: list[Any]) -> bool:
     return bool(
         get_compression_ratio(text) > _MAX_COMPRESSION or found[0].avg_logprob < _LOGPROB_FLOOR
     )
+
+
+def _logprob(raws: list[Any]) -> float:
+    """The average log-probability of a window's segments, weighted by their lengths."""
+    weights = [max(raw.end - raw.start, 1e-3) for raw in raws]
+    return sum(w * raw.avg_logprob for w, raw in zip(weights, raws, strict=True)) / sum(weights)
 
 
 def _samples(seconds: float) -> int:
