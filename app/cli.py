@@ -78,30 +78,13 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_transcribe(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("transcribe", help="transcribe files and write the results")
     p.add_argument("files", nargs="+", metavar="FILE", help="audio or video files")
-    p.add_argument("--language", default=None, help="ISO code such as en or th; default: detect")
-    p.add_argument("--task", choices=("transcribe", "translate"), default="transcribe")
-    p.add_argument(
-        "--format",
-        default="txt",
-        help=f"one or more of {', '.join(FORMAT_CHOICES)}, comma-separated, or 'all' "
-        "(default: txt)",
-    )
     p.add_argument(
         "--output-dir",
         default=".",
         metavar="DIR",
         help="where results are written, as NAME.EXT; '-' prints them (default: .)",
     )
-    p.add_argument("--no-word-timestamps", action="store_true", help="skip word timings")
-    p.add_argument("--no-vad", action="store_true", help="decode silence too")
-    p.add_argument("--initial-prompt", default=None, help="vocabulary or context hint")
-    p.add_argument(
-        "--hotwords",
-        default=None,
-        metavar="WORDS",
-        help="names and terms the decoder should expect, e.g. 'ComfyUI, Kubernetes'",
-    )
-    _add_subtitle_layout(p)
+    _add_transcription_flags(p)
     _add_settings(p, "transcribe")
 
 
@@ -114,14 +97,20 @@ def _add_watch(sub: argparse._SubParsersAction) -> None:
         metavar="DIR",
         help="where transcripts are written, as NAME.EXT (default: next to each file)",
     )
+    _add_transcription_flags(p)
+    _add_settings(p, "watch")
+
+
+def _add_transcription_flags(p: argparse.ArgumentParser) -> None:
+    """What to decode and write, shared by ``transcribe`` and ``watch``."""
+    p.add_argument("--language", default=None, help="ISO code such as en or th; default: detect")
+    p.add_argument("--task", choices=("transcribe", "translate"), default="transcribe")
     p.add_argument(
         "--format",
         default="txt",
         help=f"one or more of {', '.join(FORMAT_CHOICES)}, comma-separated, or 'all' "
         "(default: txt)",
     )
-    p.add_argument("--language", default=None, help="ISO code such as en or th; default: detect")
-    p.add_argument("--task", choices=("transcribe", "translate"), default="transcribe")
     p.add_argument("--no-word-timestamps", action="store_true", help="skip word timings")
     p.add_argument("--no-vad", action="store_true", help="decode silence too")
     p.add_argument("--initial-prompt", default=None, help="vocabulary or context hint")
@@ -132,7 +121,6 @@ def _add_watch(sub: argparse._SubParsersAction) -> None:
         help="names and terms the decoder should expect, e.g. 'ComfyUI, Kubernetes'",
     )
     _add_subtitle_layout(p)
-    _add_settings(p, "watch")
 
 
 def _add_subtitle_layout(p: argparse.ArgumentParser) -> None:

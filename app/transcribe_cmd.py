@@ -75,20 +75,29 @@ class _DownloadBar:
         self.bar.refresh()
 
 
+def requested(
+    args: argparse.Namespace,
+) -> tuple[subtitles.SubtitleLayout | None, TranscribeOptions]:
+    """The subtitle layout and the options the transcription flags ask for (raises
+    StackscribeError on a bad value)."""
+    layout = subtitles.from_values({n: getattr(args, n) for n in subtitles.NAMES})
+    options = TranscribeOptions(
+        language=args.language,
+        task=args.task,
+        word_timestamps=not args.no_word_timestamps,
+        vad_filter=not args.no_vad,
+        initial_prompt=args.initial_prompt,
+        hotwords=args.hotwords,
+    )
+    return layout, options
+
+
 def run(args: argparse.Namespace, settings: Settings) -> int:
     from app.runtime import Runtime
 
     fmts = _formats(args.format)
     try:
-        layout = subtitles.from_values({n: getattr(args, n) for n in subtitles.NAMES})
-        options = TranscribeOptions(
-            language=args.language,
-            task=args.task,
-            word_timestamps=not args.no_word_timestamps,
-            vad_filter=not args.no_vad,
-            initial_prompt=args.initial_prompt,
-            hotwords=args.hotwords,
-        )
+        layout, options = requested(args)
     except StackscribeError as exc:  # a bad --language or --hotwords: said, not a traceback
         print(f"stackscribe: {exc}", file=sys.stderr)
         return 2

@@ -34,25 +34,15 @@ def _problem(args: argparse.Namespace) -> str | None:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     from app.runtime import Runtime
-    from app.transcribe_cmd import _DownloadBar, _formats
-    from engine import subtitles
+    from app.transcribe_cmd import _DownloadBar, _formats, requested
     from engine.errors import StackscribeError
     from engine.supervisor import EngineState
-    from engine.task import TranscribeOptions
     from engine.watch import STATE_FILE, FolderWatcher, WatchConfig, WatchState
 
     fmts = _formats(args.format)
     problem = _problem(args)
     try:
-        layout = subtitles.from_values({n: getattr(args, n) for n in subtitles.NAMES})
-        options = TranscribeOptions(
-            language=args.language,
-            task=args.task,
-            word_timestamps=not args.no_word_timestamps,
-            vad_filter=not args.no_vad,
-            initial_prompt=args.initial_prompt,
-            hotwords=args.hotwords,
-        )
+        layout, options = requested(args)
     except StackscribeError as exc:
         problem = str(exc)
     if problem:
