@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 from app.serve_cmd import check_exposure, server_config
 from app.settings import Settings
-from engine.supervisor import EngineStatus
+from engine.process.supervisor import EngineStatus
 
 log = logging.getLogger(__name__)
 

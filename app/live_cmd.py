@@ -119,7 +119,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     from app.runtime import Runtime
     from engine.live.recording import LiveRecording, pick_rate
     from engine.live.streamer import LiveOptions
-    from engine.supervisor import EngineState
+    from engine.process.supervisor import EngineState
     from engine.task import TranscribeOptions
 
     sd = _sounddevice()

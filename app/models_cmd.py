@@ -6,8 +6,8 @@ import argparse
 import sys
 
 from app.settings import Settings
-from engine import model_store
 from engine.errors import StackscribeError
+from engine.models import store as model_store
 
 
 def _size(n: int) -> str:

@@ -14,20 +14,21 @@ import multiprocessing
 from collections.abc import Callable
 from pathlib import Path
 
-from app.logs import ForwardedLogs
-from app.processes import engine_main
+from app.logs import ForwardedLogs, configure_child
 from app.settings import Settings
-from engine.journal import SqliteJournal
 from engine.live.hub import LiveHub, LiveLimits
-from engine.memory_stack import MemoryStack, StackHost
+from engine.pipeline.transcriber import DecodeSettings
+from engine.process.main import engine_main
+from engine.process.supervisor import EngineStatus, EngineSupervisor
+from engine.process.worker import EngineConfig
 from engine.redact import redact
-from engine.redis_stack import RedisOptions, reachable
-from engine.resilient_stack import ResilientStack
 from engine.service import TaskService
-from engine.stack import TaskStack
-from engine.supervisor import EngineStatus, EngineSupervisor
-from engine.transcriber import DecodeSettings
-from engine.worker import EngineConfig
+from engine.stack.journal import SqliteJournal
+from engine.stack.memory import MemoryStack
+from engine.stack.protocol import TaskStack
+from engine.stack.redis import RedisOptions, reachable
+from engine.stack.resilient import ResilientStack
+from engine.stack.sharing import StackHost
 
 log = logging.getLogger(__name__)
 
@@ -119,8 +120,9 @@ class Runtime:
             make_config=self._engine_config,
             target=functools.partial(
                 engine_main,
-                log_queue=self._logs.queue,
-                log_level=logging.getLogger().getEffectiveLevel(),
+                configure_logging=functools.partial(
+                    configure_child, self._logs.queue, logging.getLogger().getEffectiveLevel()
+                ),
                 redis=redis,
             ),
             address=address,

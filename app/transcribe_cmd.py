@@ -18,8 +18,8 @@ from app.cli import FORMAT_CHOICES
 from app.settings import Settings
 from engine import formats, media, subtitles
 from engine.errors import StackscribeError
-from engine.stack import StackEvent
-from engine.supervisor import EngineState, EngineStatus
+from engine.process.supervisor import EngineState, EngineStatus
+from engine.stack.protocol import StackEvent
 from engine.task import TaskEvent, TaskStatus, TranscribeOptions
 
 log = logging.getLogger(__name__)

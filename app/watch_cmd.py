@@ -36,7 +36,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     from app.runtime import Runtime
     from app.transcribe_cmd import _DownloadBar, _formats, requested
     from engine.errors import StackscribeError
-    from engine.supervisor import EngineState
+    from engine.process.supervisor import EngineState
     from engine.watch import STATE_FILE, FolderWatcher, WatchConfig, WatchState
 
     fmts = _formats(args.format)
@@ -88,7 +88,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
 def _settled(runtime: Any, stop: threading.Event) -> Any:
     """The engine's status once it is ready or cannot be; None when stopped first."""
-    from engine.supervisor import EngineState
+    from engine.process.supervisor import EngineState
 
     settled = (EngineState.READY, EngineState.UNAVAILABLE, EngineState.STOPPED)
     while not stop.is_set():

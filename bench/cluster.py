@@ -8,11 +8,12 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import model, save
-from engine.memory_stack import MemoryStack, StackHost, connect
-from engine.redis_stack import RedisStack
+from engine.stack.memory import MemoryStack
+from engine.stack.redis import RedisStack
+from engine.stack.sharing import StackHost, connect
 from engine.task import Task, TaskStatus
-from tests.support.redis_server import RedisServer
-from tests.support.workers import start_worker
+from harness.redis_server import RedisServer
+from harness.workers import start_worker
 
 N = 2000
 
@@ -61,7 +62,7 @@ def operations() -> dict[str, Any]:
 
 def recovery(runs: int = 3) -> dict[str, Any]:
     """SIGKILL the worker holding a task; time until the task is queued again."""
-    from tests.support.audio_files import loop_to_file, shared_audio_dir
+    from harness.audio_files import loop_to_file, shared_audio_dir
 
     times = []
     with tempfile.TemporaryDirectory() as folder:

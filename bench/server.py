@@ -14,8 +14,8 @@ from typing import Any
 import httpx
 
 from bench.common import ROOT, THREADS, looped, model, python, save, shared
-from tests.support.redis_server import free_port
-from tests.support.workers import AppProcess
+from harness.redis_server import free_port
+from harness.workers import AppProcess
 
 RUNS = 20
 

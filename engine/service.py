@@ -12,12 +12,12 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from engine.audio import probe
 from engine.errors import ModelUnavailable, NotFound, StackUnavailable, Unavailable
 from engine.live.hub import LiveHub
-from engine.memory_stack import MemoryStack
-from engine.stack import Listener, StackEvent, TaskStack
-from engine.supervisor import EngineState, EngineStatus, EngineSupervisor
+from engine.pipeline.audio import probe
+from engine.process.supervisor import EngineState, EngineStatus, EngineSupervisor
+from engine.stack.memory import MemoryStack
+from engine.stack.protocol import Listener, StackEvent, TaskStack
 from engine.task import Task, TaskEvent, TaskStatus, TranscribeOptions
 
 log = logging.getLogger(__name__)

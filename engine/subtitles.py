@@ -1,7 +1,7 @@
 """Subtitle cues laid out from word timings: line width, lines per cue, words per line.
 
 The rules follow WhisperX's and whisper.cpp's subtitle writers. Each segment (already
-sentence-sized, see ``engine/sentences.py``) is laid out on its own:
+sentence-sized, see ``engine/pipeline/sentences.py``) is laid out on its own:
 
 - a cue never spans a pause longer than :data:`PAUSE_SECONDS` between two words;
 - a line never exceeds ``max_line_width`` characters unless one word alone is longer; when a

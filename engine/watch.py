@@ -31,7 +31,7 @@ from pathlib import Path
 from engine import formats, media
 from engine.errors import NotFound, StackscribeError, Unavailable
 from engine.service import TaskService
-from engine.stack import StackEvent
+from engine.stack.protocol import StackEvent
 from engine.subtitles import SubtitleLayout
 from engine.task import TaskEvent, TaskStatus, TranscribeOptions
 

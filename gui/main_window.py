@@ -12,7 +12,7 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QSplitter, QTabWidget, QToolBar, QVBoxLayout, QWidget
 
 from app.settings import Settings
-from engine.supervisor import EngineState, EngineStatus
+from engine.process.supervisor import EngineState, EngineStatus
 from engine.task import Task
 from gui import audio_devices, dialogs, icons, media
 from gui.audio_devices import AudioDevices

@@ -7,15 +7,15 @@ import threading
 
 from PySide6.QtCore import QObject, Signal, SignalInstance
 
-from engine import model_store
 from engine.errors import StackscribeError
-from engine.model_store import DownloadCancelled
+from engine.models import store as model_store
+from engine.models.store import DownloadCancelled
 
 log = logging.getLogger(__name__)
 
 
 class ModelDownloader(QObject):
-    """One download at a time, through :func:`engine.model_store.download`.
+    """One download at a time, through :func:`engine.models.store.download`.
 
     Signals:
         progress(object, object): bytes done and bytes in all (0 when not known yet).

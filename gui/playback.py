@@ -7,8 +7,8 @@ import threading
 
 from PySide6.QtCore import QObject, Signal
 
-from engine.audio import SAMPLE_RATE, stream_pcm
 from engine.errors import StackscribeError
+from engine.pipeline.audio import SAMPLE_RATE, stream_pcm
 from gui import audio_devices
 
 log = logging.getLogger(__name__)

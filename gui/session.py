@@ -12,9 +12,9 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 
 from app.settings import Settings
 from engine.errors import StackscribeError
+from engine.process.supervisor import EngineStatus
 from engine.service import TaskService
-from engine.stack import QueueChanged, StackEvent
-from engine.supervisor import EngineStatus
+from engine.stack.protocol import QueueChanged, StackEvent
 from engine.task import Task, TaskEvent, TranscribeOptions
 from gui.jobs import Jobs, describe
 

@@ -25,8 +25,9 @@ from PySide6.QtWidgets import (
 )
 
 from app.settings import Settings, fields
-from engine import model_store, replacements
+from engine import replacements
 from engine.languages import LANGUAGES
+from engine.models import store as model_store
 from engine.redact import redact
 from engine.task import MAX_HOTWORDS, TASKS
 from gui import dialogs

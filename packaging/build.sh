@@ -16,7 +16,7 @@ DIST=${STACKSCRIBE_DIST:-dist}
 WORK=${STACKSCRIBE_WORK:-build/pyinstaller}
 started=$(date +%s)
 
-# Whatever recorded the inputs of an earlier bundle (tests/packaging/bundle.py) is void now.
+# Whatever recorded the inputs of an earlier bundle (harness/bundle.py) is void now.
 rm -f "$WORK/inputs.sha256"
 mkdir -p "$WORK"
 

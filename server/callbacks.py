@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 from engine.errors import InvalidParameter, StackscribeError
 from engine.redact import redact
 from engine.service import TaskService
-from engine.stack import StackEvent
+from engine.stack.protocol import StackEvent
 from engine.task import TaskEvent
 
 log = logging.getLogger(__name__)

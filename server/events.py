@@ -8,7 +8,7 @@ from collections import defaultdict
 from collections.abc import Callable
 
 from engine.service import TaskService
-from engine.stack import QueueChanged, StackEvent
+from engine.stack.protocol import QueueChanged, StackEvent
 from engine.task import TaskEvent
 
 log = logging.getLogger(__name__)

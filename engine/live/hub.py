@@ -23,9 +23,9 @@ from typing import Any
 
 import numpy as np
 
-from engine.audio import SAMPLE_RATE
 from engine.errors import InvalidParameter, TooLarge, Unavailable
 from engine.live.streamer import MIN_STEP, LiveOptions
+from engine.pipeline.audio import SAMPLE_RATE
 
 log = logging.getLogger(__name__)
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine.audio import SAMPLE_RATE
 from engine.errors import InvalidParameter
+from engine.pipeline.audio import SAMPLE_RATE
 
 FORMATS: dict[str, np.dtype] = {"pcm16": np.dtype("<i2"), "float32": np.dtype("<f4")}
 

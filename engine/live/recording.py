@@ -18,11 +18,11 @@ from typing import Any
 
 import numpy as np
 
-from engine.audio import SAMPLE_RATE
 from engine.errors import StackscribeError
 from engine.live.hub import LiveHub
 from engine.live.pcm import PcmConverter
 from engine.live.streamer import LiveOptions
+from engine.pipeline.audio import SAMPLE_RATE
 from engine.result import Transcript
 
 log = logging.getLogger(__name__)

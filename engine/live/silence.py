@@ -3,14 +3,14 @@
 The live streamer needs two answers as audio arrives: is there any speech in the buffer
 (else there is nothing to decode), and how long has it been silent (long enough ends the
 utterance). The model's LSTM state and 64-sample context are carried across frames, as in
-:mod:`engine.vad`.
+:mod:`engine.pipeline.vad`.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from engine.audio import SAMPLE_RATE
+from engine.pipeline.audio import SAMPLE_RATE
 
 _FRAME = 512
 _CONTEXT = 64

@@ -29,9 +29,9 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from engine.audio import SAMPLE_RATE
 from engine.live.agreement import LocalAgreement
 from engine.live.silence import SilenceTracker
+from engine.pipeline.audio import SAMPLE_RATE
 from engine.result import Segment, Transcript, Word
 
 MIN_STEP = 1.0  # seconds of new audio between decodes (whisper_streaming's min chunk)

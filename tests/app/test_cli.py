@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from harness import tiny_whisper
 from tests.conftest import PHRASE, phrases
-from tests.support import tiny_whisper
 
 ROOT = Path(__file__).resolve().parents[2]
 

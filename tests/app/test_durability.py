@@ -11,12 +11,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from engine.redis_stack import RedisOptions
+from engine.stack.redis import RedisOptions
 from engine.task import TaskEvent, TaskStatus
+from harness.redis_server import RedisServer, free_port
+from harness.workers import AppProcess
 from tests.conftest import PHRASE, phrases
 from tests.server.conftest import upload
-from tests.support.redis_server import RedisServer, free_port
-from tests.support.workers import AppProcess
 
 pytestmark = pytest.mark.timeout(240)
 

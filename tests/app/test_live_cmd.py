@@ -56,7 +56,7 @@ def _feed(fifo: Path, speech: np.ndarray, stop: threading.Event) -> None:
 
 
 def test_live_prints_text_and_saves_audio_and_transcript(tmp_path, tiny_model, jfk) -> None:
-    from engine.audio import read_all
+    from engine.pipeline.audio import read_all
 
     fifo = tmp_path / "mic.fifo"
     os.mkfifo(fifo)

@@ -1,5 +1,5 @@
 """``python -m app models download | list | remove``, run as a person runs them, against a
-local Hugging Face hub (tests/support/hf_hub.py) that serves the generated model as ``tiny``."""
+local Hugging Face hub (harness/hf_hub.py) that serves the generated model as ``tiny``."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.support.hf_hub import COMMIT, LocalHub
+from harness.hf_hub import COMMIT, LocalHub
 
 ROOT = Path(__file__).resolve().parents[2]
 

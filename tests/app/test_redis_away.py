@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.memory_stack import MemoryStack
-from engine.redis_stack import RedisOptions, RedisStack
-from engine.resilient_stack import ResilientStack
+from engine.stack.memory import MemoryStack
+from engine.stack.redis import RedisOptions, RedisStack
+from engine.stack.resilient import ResilientStack
 from engine.task import Task, TaskStatus
 
 pytestmark = [pytest.mark.redis, pytest.mark.timeout(240)]

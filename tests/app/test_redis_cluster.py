@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from engine.redis_stack import RedisStack
+from engine.stack.redis import RedisStack
 from engine.task import Task, TaskStatus
+from harness.workers import start_worker
 from tests.conftest import phrases
-from tests.support.workers import start_worker
 
 pytestmark = [pytest.mark.redis, pytest.mark.timeout(240)]
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.redis_stack import RedisOptions
+from engine.stack.redis import RedisOptions
 from engine.task import Task, TaskStatus
 
 pytestmark = [pytest.mark.redis, pytest.mark.timeout(120)]

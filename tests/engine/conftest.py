@@ -4,7 +4,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from engine.memory_stack import MemoryStack
+from engine.stack.memory import MemoryStack
 
 
 @pytest.fixture(params=["memory", "redis"])
@@ -16,7 +16,7 @@ def stack_factory(request: pytest.FixtureRequest) -> Iterator[Callable[..., obje
         if request.param == "memory":
             stack = MemoryStack(**kwargs)  # type: ignore[arg-type]
         else:
-            from engine.redis_stack import RedisStack
+            from engine.stack.redis import RedisStack
 
             server = request.getfixturevalue("redis_server")
             prefix = request.getfixturevalue("redis_prefix")

@@ -8,8 +8,8 @@ import pytest
 
 from engine import edits, formats
 from engine.errors import Conflict, InvalidParameter
-from engine.journal import SqliteJournal
-from engine.memory_stack import MemoryStack
+from engine.stack.journal import SqliteJournal
+from engine.stack.memory import MemoryStack
 from engine.task import Task, TaskStatus
 
 AUDIO = __file__

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from engine import formats
+from engine.pipeline.transcriber import DecodeSettings, WhisperTranscriber
 from engine.replacements import parse
 from engine.subtitles import SubtitleLayout
 from engine.task import TranscribeOptions
-from engine.transcriber import DecodeSettings, WhisperTranscriber
 
 MODES = ("sequential", "batched")
 

@@ -10,9 +10,9 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QWidget
 
-from engine.supervisor import EngineState
+from engine.process.supervisor import EngineState
 from engine.task import TaskStatus
-from tests.support.redis_server import free_port
+from harness.redis_server import free_port
 
 # The offscreen platform says this of every top-level window it shows.
 OFFSCREEN_NOISE = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")

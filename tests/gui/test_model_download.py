@@ -1,6 +1,6 @@
 """The settings dialog's model download, for real, from a local Hugging Face hub.
 
-tests/support/hf_hub.py serves the generated model as ``tiny`` and holds model.bin partway,
+harness/hf_hub.py serves the generated model as ``tiny`` and holds model.bin partway,
 so the progress bar and the cancel button are seen while the download runs.
 """
 
@@ -10,8 +10,8 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 
+from harness.hf_hub import COMMIT, LocalHub
 from tests.gui.conftest import OFFSCREEN_NOISE
-from tests.support.hf_hub import COMMIT, LocalHub
 
 pytestmark = OFFSCREEN_NOISE
 MIB = 1024 * 1024

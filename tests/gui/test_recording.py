@@ -76,7 +76,7 @@ def run_case(name: str, tmp_path: Path, alsa_config: str, **env: str) -> None:
 
 @needs_alsa
 def test_recording_from_a_microphone_transcribes_as_it_goes(tmp_path, jfk):
-    from engine.audio import read_all
+    from engine.pipeline.audio import read_all
 
     fifo = tmp_path / "mic.fifo"
     os.mkfifo(fifo)

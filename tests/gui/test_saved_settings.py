@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from app.settings import Settings, load
-from engine.supervisor import EngineState
+from engine.process.supervisor import EngineState
 from gui.preferences import PreferenceStore
 from tests.gui.conftest import OFFSCREEN_NOISE
 

@@ -14,6 +14,7 @@ from PySide6.QtCore import Qt
 from engine.task import TaskStatus
 from gui import dialogs
 from gui.task_model import Column
+from harness.tiny_whisper import phrase
 from tests.conftest import PHRASE
 from tests.gui.conftest import (
     OFFSCREEN_NOISE,
@@ -22,7 +23,6 @@ from tests.gui.conftest import (
     wait_ready,
     wait_status,
 )
-from tests.support.tiny_whisper import phrase
 
 pytestmark = OFFSCREEN_NOISE
 

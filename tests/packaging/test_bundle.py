@@ -21,8 +21,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from harness.bundle import Bundle, ensure_built
 from tests.conftest import PHRASE
-from tests.packaging.bundle import Bundle, ensure_built
 
 pytestmark = [
     pytest.mark.slow,
@@ -123,7 +123,8 @@ def test_the_archive_holds_our_modules_and_none_of_the_unused(bundle: Bundle) ->
     from PyInstaller.archive.readers import CArchiveReader
 
     modules = set(CArchiveReader(str(bundle.exe)).open_embedded_archive("PYZ.pyz").toc)
-    assert {"app.processes", "engine.worker", "server.app", "gui.main_window"} <= modules
+    expected = {"engine.process.main", "engine.process.worker", "server.app", "gui.main_window"}
+    assert expected <= modules
     tops = {name.split(".")[0] for name in modules}
     unused = {"torch", "tkinter", "IPython", "matplotlib", "pytest", "_pytest", "tests"}
     assert not tops & unused
@@ -271,7 +272,7 @@ def test_worker_takes_a_task_from_a_shared_redis_stack(
     redis_server,
     redis_prefix: str,
 ) -> None:
-    from engine.redis_stack import RedisStack
+    from engine.stack.redis import RedisStack
     from engine.task import Task, TaskStatus
 
     shared = ["--redis-url", redis_server.url, "--redis-prefix", redis_prefix]

@@ -8,9 +8,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from harness.waits import task_status, until
 from tests.conftest import PHRASE, phrases
 from tests.server.conftest import upload, wait_final
-from tests.support.waits import task_status, until
 
 
 def assert_error(response: httpx.Response, status: int, words: str) -> None:

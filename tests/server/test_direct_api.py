@@ -10,10 +10,10 @@ import httpx
 import pytest
 
 from engine.task import TaskStatus
+from harness.waits import until
 from tests.conftest import PHRASE
-from tests.engine.test_direct_first import Timeline
+from tests.engine.process.test_direct_first import Timeline
 from tests.server.conftest import upload
-from tests.support.waits import until
 
 
 @pytest.mark.parametrize(

@@ -13,9 +13,9 @@ import httpx
 import pytest
 import websockets
 
-from engine.redis_stack import RedisOptions
+from engine.stack.redis import RedisOptions
+from harness.redis_server import RedisServer
 from tests.server.conftest import upload, wait_final
-from tests.support.redis_server import RedisServer
 
 LISTENERS = ["queue", "direct"]
 EVERY_LISTENER = [*LISTENERS, "tasks"]

@@ -14,8 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from harness.redis_server import free_port
 from server.config import LISTENERS
-from tests.support.redis_server import free_port
 
 SELECTIONS = [(name,) for name in LISTENERS] + [
     ("queue", "direct"),

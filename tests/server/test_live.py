@@ -13,7 +13,7 @@ import json
 import pytest
 import websockets
 
-from tests.support import live_client
+from harness import live_client
 
 
 @pytest.fixture(scope="module")

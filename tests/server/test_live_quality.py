@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import live_client
-from tests.support.wer import normalize, wer
+from harness import live_client
+from harness.wer import normalize, wer
 
 REFERENCE = live_client.READING.read_text()
 _SLACK = 0.06  # WER points live transcription may lose against offline on a busy machine
@@ -34,8 +34,8 @@ def reading(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def offline_wer(reading: Path, tiny_en_model: str) -> float:
     """WER of the engine's own offline transcript of the reading (the direct lane's path)."""
+    from engine.pipeline.transcriber import WhisperTranscriber
     from engine.task import TranscribeOptions
-    from engine.transcriber import WhisperTranscriber
 
     transcriber = WhisperTranscriber(tiny_en_model, device="cpu", cpu_threads=2)
     transcript = transcriber.transcribe(str(reading), TranscribeOptions(), lambda *_: None)

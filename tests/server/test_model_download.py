@@ -1,6 +1,6 @@
 """The supervisor downloads the model before the engine starts: ``/health`` shows it.
 
-A local Hugging Face hub (tests/support/hf_hub.py) serves the generated model as ``tiny``
+A local Hugging Face hub (harness/hf_hub.py) serves the generated model as ``tiny``
 and holds model.bin partway, so the ``downloading`` state is seen for as long as the test
 needs, then lets it finish: the engine loads what was downloaded and transcribes with it.
 """
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import time
 
+from harness.hf_hub import LocalHub
 from tests.server.conftest import upload, wait_final
-from tests.support.hf_hub import LocalHub
 
 MIB = 1024 * 1024
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import openai
 import pytest
 
+from harness.tiny_whisper import phrase
 from tests.conftest import PHRASE
-from tests.support.tiny_whisper import phrase
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """Every HTTP face passes language, task, prompt and beam size on to faster-whisper.
 
-The generated model says something different for each (tests/support/tiny_whisper.py), so a
+The generated model says something different for each (harness/tiny_whisper.py), so a
 face that drops an option, or an engine that no longer hands it to faster-whisper, changes
 the text these tests read back.
 """
@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import httpx
 
+from harness.tiny_whisper import phrase
 from tests.server.conftest import upload, wait_final
 from tests.server.test_tasks_api import poll_tasks
-from tests.support.tiny_whisper import phrase
 
 #: (form fields, what the model says), on the queue, direct and tasks listeners alike.
 CASES = [

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
+from harness.waits import task_status
 from tests.conftest import PHRASE
 from tests.server.conftest import upload, wait_final
-from tests.support.waits import task_status
 
 
 def test_submit_poll_and_read_the_result(live, jfk: str) -> None:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from harness import speech
 from tests.server.conftest import upload, wait_final
-from tests.support import speech
 
 
 @pytest.mark.timeout(900)

@@ -1,8 +1,8 @@
 """README's Redis promises, read over HTTP: a worker elsewhere, RESULT_TTL, degraded positions.
 
-A real redis-server (tests/support/redis_server.py), a real ``python -m app worker`` process,
+A real redis-server (harness/redis_server.py), a real ``python -m app worker`` process,
 and a real server whose own engine is kept busy downloading its model from the local hub
-(tests/support/hf_hub.py holds the download), so the worker is the only engine that can run
+(harness/hf_hub.py holds the download), so the worker is the only engine that can run
 the task.
 """
 
@@ -17,10 +17,10 @@ import pytest
 import redis
 import websockets
 
-from engine.redis_stack import RedisOptions
+from engine.stack.redis import RedisOptions
+from harness.hf_hub import LocalHub
+from harness.workers import AppProcess
 from tests.server.conftest import upload, wait_final
-from tests.support.hf_hub import LocalHub
-from tests.support.workers import AppProcess
 
 pytestmark = [pytest.mark.redis, pytest.mark.timeout(240)]
 TTL = 4
@@ -104,7 +104,7 @@ def test_a_separate_worker_s_progress_reaches_websocket_clients_and_results_expi
 def test_positions_while_redis_is_away_read_over_http(
     make_server, local_hub: LocalHub, redis_prefix: str, tmp_path: Path, jfk: str
 ) -> None:
-    from tests.support.redis_server import RedisServer
+    from harness.redis_server import RedisServer
 
     own = RedisServer(tmp_path / "redis").start()  # this test takes it away
     try:

@@ -15,8 +15,8 @@ import httpx
 import pytest
 import websockets
 
+from harness.waits import task_status, until
 from tests.server.conftest import upload
-from tests.support.waits import task_status, until
 
 ROOT = Path(__file__).resolve().parents[2]
 

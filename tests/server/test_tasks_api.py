@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 import websockets
 
+from harness import audio_files
 from tests.conftest import PHRASE
 from tests.server.conftest import upload, wait_final
-from tests.support import audio_files
 
 FINAL = ("completed", "failed", "cancelled")
 
@@ -313,7 +313,7 @@ def test_last_backup_is_the_last_save_redis_reports(
 ) -> None:
     import redis as redis_client
 
-    from engine.redis_stack import RedisOptions
+    from engine.stack.redis import RedisOptions
 
     options = RedisOptions(url=redis_server.url, prefix=redis_prefix)
     live = make_server(durable=True, redis=options, redis_url=redis_server.url)
@@ -334,8 +334,8 @@ def test_last_backup_is_the_last_save_redis_reports(
 
 @pytest.mark.redis
 def test_the_queue_card_sees_redis_go_away(make_server, tmp_path: Path, jfk: str) -> None:
-    from engine.redis_stack import RedisOptions
-    from tests.support.redis_server import RedisServer
+    from engine.stack.redis import RedisOptions
+    from harness.redis_server import RedisServer
 
     own = RedisServer(tmp_path / "redis").start()  # this test kills it
     try:

@@ -8,9 +8,9 @@ import json
 import pytest
 import websockets
 
+from harness.waits import task_status
 from tests.conftest import PHRASE, phrases
 from tests.server.conftest import upload, wait_final
-from tests.support.waits import task_status
 
 
 async def frames_until_final(
