@@ -28,7 +28,8 @@ def test_an_hour_matches_an_unchunked_run(tiny_model: str, long_audio: str) -> N
     from faster_whisper import BatchedInferencePipeline
 
     # The generated model's word times mean nothing (no cross-attention), so every window
-    # would look cut short: the tail re-read is for real speech (tests/engine/pipeline/test_accuracy.py).
+    # would look cut short: the tail re-read is for real speech
+    # (tests/engine/pipeline/test_accuracy.py).
     transcriber = WhisperTranscriber(
         tiny_model, cpu_threads=2, settings=DecodeSettings(batch_size=2, tail_seconds=0)
     )
@@ -51,7 +52,8 @@ def test_an_hour_matches_an_unchunked_run(tiny_model: str, long_audio: str) -> N
         assert mine.text == theirs.text
         assert [w.text for w in mine.words] == [w.word for w in theirs.words]
         # Word times in order and inside the window's speech (the generated model's word times
-        # mean nothing beyond that; tests/engine/pipeline/test_accuracy.py holds real ones to raw's).
+        # mean nothing beyond that; tests/engine/pipeline/test_accuracy.py holds real ones to
+        # raw's).
         first = bisect.bisect_right(starts, mine.start + 0.001) - 1
         for earlier, word in itertools.pairwise(mine.words):
             assert earlier.end <= word.start + 0.001 and word.start <= word.end
