@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TypeVar, overload
 
 from engine.errors import InvalidParameter
 from engine.formats import check_format
@@ -13,6 +14,7 @@ from engine.task import TranscribeOptions
 
 _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off"}
+_Number = TypeVar("_Number", int, float)
 
 
 class Params:
@@ -42,7 +44,17 @@ class Params:
             return False
         raise InvalidParameter(f"{name} must be true or false, not {raw!r}")
 
-    def number(self, name: str, kind: type, default: object = None) -> object:
+    @overload
+    def integer(self, name: str) -> int | None: ...
+    @overload
+    def integer(self, name: str, default: int) -> int: ...
+    def integer(self, name: str, default: int | None = None) -> int | None:
+        return self._number(name, int, default)
+
+    def decimal(self, name: str) -> float | None:
+        return self._number(name, float, None)
+
+    def _number(self, name: str, kind: type[_Number], default: _Number | None) -> _Number | None:
         raw = self.text(name)
         if raw is None or raw.strip() == "":
             return default
@@ -62,8 +74,8 @@ class Request:
 
 def transcription(params: Params, task: str | None = None) -> Request:
     """API.md's transcription parameters; raises 422 for a value outside its range."""
-    priority = params.number("priority", int, 0)
-    if not -1000 <= priority <= 1000:  # type: ignore[operator]
+    priority = params.integer("priority", 0)
+    if not -1000 <= priority <= 1000:
         raise InvalidParameter("priority must be between -1000 and 1000")
     options = TranscribeOptions(
         language=params.text("language"),
@@ -71,15 +83,15 @@ def transcription(params: Params, task: str | None = None) -> Request:
         word_timestamps=params.flag("word_timestamps", True),
         vad_filter=params.flag("vad_filter", True),
         initial_prompt=params.text("initial_prompt") or None,
-        temperature=params.number("temperature", float),  # type: ignore[arg-type]
-        beam_size=params.number("beam_size", int),  # type: ignore[arg-type]
+        temperature=params.decimal("temperature"),
+        beam_size=params.integer("beam_size"),
         decode_mode=params.text("decode_mode") or None,
         hotwords=params.text("hotwords"),
     )
     fmt = check_format(params.text("response_format") or "json")
-    return Request(options, priority, fmt, subtitle_layout(params))  # type: ignore[arg-type]
+    return Request(options, priority, fmt, subtitle_layout(params))
 
 
 def subtitle_layout(params: Params) -> SubtitleLayout | None:
     """``max_line_width``, ``max_line_count``, ``max_words_per_line`` (srt, vtt); 422 if bad."""
-    return from_values({n: params.number(n, int) for n in LAYOUT_NAMES})  # type: ignore[misc]
+    return from_values({n: params.integer(n) for n in LAYOUT_NAMES})

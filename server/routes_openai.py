@@ -32,13 +32,13 @@ def _options(params: Params, task: str) -> tuple[TranscribeOptions, str, bool]:
     unknown = [g for g in granularities if g not in _GRANULARITIES]
     if unknown:
         raise InvalidParameter(f"timestamp_granularities must be segment or word, not {unknown}")
-    temperature = params.number("temperature", float)
+    temperature = params.decimal("temperature")
     options = TranscribeOptions(
         language=params.text("language") if task == "transcribe" else None,
         task=task,
         word_timestamps="word" in granularities,
         initial_prompt=params.text("prompt") or None,
-        temperature=temperature or None,  # type: ignore[arg-type]
+        temperature=temperature or None,
         hotwords=params.text("hotwords"),  # a Stackscribe extension
     )
     return options, fmt, params.flag("stream", False)

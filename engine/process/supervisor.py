@@ -16,11 +16,18 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any
+from typing import Any, assert_never
 
 from engine.errors import ModelUnavailable, StackUnavailable
 from engine.models import store as model_store
 from engine.models.store import DownloadCancelled
+from engine.process.messages import (
+    EngineFailed,
+    EngineLoading,
+    EngineMessage,
+    EngineReady,
+    EngineStopped,
+)
 from engine.process.worker import EngineConfig
 from engine.stack.protocol import TaskStack
 from engine.stack.sharing import StackAddress
@@ -232,17 +239,24 @@ class EngineSupervisor:
         self._recover(f"The engine stopped unexpectedly (exit code {code})")
         return "unavailable" if unavailable else f"exit code {code}"
 
-    def _on_message(self, message: dict[str, Any]) -> bool:
-        state = EngineState(message.pop("state"))
-        self._set(state=state, **message)
-        if state == EngineState.READY:
-            log.info(
-                "Engine ready: model %s on %s (%s)",
-                self.status.model,
-                message.get("device"),
-                message.get("compute_type"),
-            )
-        return state == EngineState.UNAVAILABLE
+    def _on_message(self, message: EngineMessage) -> bool:
+        """Apply one message from the engine; True when it cannot serve this model at all."""
+        match message:
+            case EngineLoading(model=model):
+                self._set(state=EngineState.LOADING, model=model)
+            case EngineReady(model=model, device=device, compute_type=compute_type):
+                self._set(
+                    state=EngineState.READY, model=model, device=device, compute_type=compute_type
+                )
+                log.info("Engine ready: model %s on %s (%s)", model, device, compute_type)
+            case EngineFailed(error=error):
+                self._set(state=EngineState.UNAVAILABLE, error=error)
+                return True
+            case EngineStopped():
+                self._set(state=EngineState.STOPPED)
+            case _:
+                assert_never(message)
+        return False
 
     def _held(self) -> list[tuple[TaskStack, Any]]:
         prefix = f"{self.engine_id}/"

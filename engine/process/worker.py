@@ -28,13 +28,20 @@ from engine.errors import (
     TaskTimeout,
 )
 from engine.pipeline.transcriber import DecodeSettings, Transcriber
+from engine.process.messages import (
+    EngineFailed,
+    EngineLoading,
+    EngineMessage,
+    EngineReady,
+    EngineStopped,
+)
 from engine.result import Segment
 from engine.stack.protocol import TaskStack
 from engine.task import Task, TaskStatus
 
 log = logging.getLogger(__name__)
 
-StatusFn = Callable[[dict[str, Any]], None]
+StatusFn = Callable[[EngineMessage], None]
 _COMMIT_PATIENCE = 300.0  # seconds a finished result waits for an unreachable stack
 
 
@@ -296,22 +303,19 @@ def serve(
     live: Any = None,
 ) -> None:
     """Load the model, run a worker per lane (and one for ``live`` streams) until ``stop``."""
-    status({"state": "loading", "model": config.model_name})
+    status(EngineLoading(config.model_name))
     try:
         transcriber = (make_transcriber or _whisper)(config)
     except Exception as exc:  # a model that will not load is reported, not raised
         log.exception("Model %s failed to load", config.model_name)
-        status(
-            {"state": "unavailable", "error": f"Model {config.model_name} failed to load: {exc}"}
-        )
+        status(EngineFailed(f"Model {config.model_name} failed to load: {exc}"))
         return
     status(
-        {
-            "state": "ready",
-            "model": config.model_name,
-            "device": getattr(transcriber, "device", "cpu"),
-            "compute_type": getattr(transcriber, "compute_type", ""),
-        }
+        EngineReady(
+            config.model_name,
+            getattr(transcriber, "device", "cpu"),
+            getattr(transcriber, "compute_type", ""),
+        )
     )
     gate = DirectFirst()  # the direct lane runs alone; the others wait at their next segment
     workers = [
@@ -344,7 +348,7 @@ def serve(
         thread.start()
     for thread in threads:
         thread.join()
-    status({"state": "stopped"})
+    status(EngineStopped())
 
 
 def _live_thread(

@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 from engine.errors import StackUnavailable
+from engine.process.messages import EngineReady
 from engine.process.supervisor import EngineSupervisor
 from engine.process.worker import EngineConfig
 from engine.task import Task, TaskStatus
@@ -14,7 +15,7 @@ from engine.task import Task, TaskStatus
 
 def idle_engine(config: EngineConfig, address: Any, stop: Any, messages: Any) -> None:
     """An engine process that says it is ready and waits (the watchdog kills it)."""
-    messages.put({"state": "ready", "model": config.model_name})
+    messages.put(EngineReady(config.model_name, "cpu", "int8"))
     stop.wait(60)
 
 
