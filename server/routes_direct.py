@@ -5,10 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from server import direct
+from server import direct, uploads
 from server.context import authorize, context
+from server.params import transcription
 from server.responses import raise_for, rendered
-from server.routes_queue import UPLOAD_DOC, accept_upload
+from server.routes_queue import UPLOAD_DOC
 
 
 def router() -> APIRouter:
@@ -18,7 +19,7 @@ def router() -> APIRouter:
     @api.post("/transcribe", include_in_schema=False)
     async def transcribe(request: Request) -> Response:
         ctx = context(request)
-        upload, wanted = await accept_upload(request)
+        upload, wanted = await uploads.accept(request, transcription)
         task = await direct.submit(ctx, upload, wanted.options)
         done = await direct.wait(ctx, request, task)
         raise_for(done)

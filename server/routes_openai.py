@@ -44,6 +44,16 @@ def _options(params: Params, task: str) -> tuple[TranscribeOptions, str, bool]:
     return options, fmt, params.flag("stream", False)
 
 
+def _read(params: Params, task: str) -> tuple[TranscribeOptions, str, bool, SubtitleLayout | None]:
+    """The options, response format, stream flag and subtitle layout a request asks for."""
+    options, fmt, stream = _options(params, task)
+    layout = subtitle_layout(params)
+    if layout is not None and fmt in formats.SUBTITLE_FORMATS:
+        # cues are laid out from word timings, which OpenAI leaves off by default
+        options = dataclasses.replace(options, word_timestamps=True)
+    return options, fmt, stream, layout
+
+
 def _body(
     result: dict[str, Any], fmt: str, words: bool, layout: SubtitleLayout | None = None
 ) -> Response:
@@ -118,19 +128,9 @@ def router() -> APIRouter:
 
     async def handle(request: Request, task: str) -> Response:
         ctx = context(request)
-        ctx.service.check_engine()
-        upload = await uploads.receive(request, ctx.config.uploads_dir, ctx.config.max_upload_bytes)
-        try:
-            params = Params(upload.fields, request.query_params)
-            options, fmt, stream = _options(params, task)
-            layout = subtitle_layout(params)
-            if layout is not None and fmt in formats.SUBTITLE_FORMATS:
-                # cues are laid out from word timings, which OpenAI leaves off by default
-                options = dataclasses.replace(options, word_timestamps=True)
-            uploads.require_file(upload)
-        except Exception:
-            upload.discard()
-            raise
+        upload, (options, fmt, stream, layout) = await uploads.accept(
+            request, lambda params: _read(params, task)
+        )
         submitted = await direct.submit(ctx, upload, options)
         if stream:
             return StreamingResponse(_stream(ctx, submitted.id), media_type="text/event-stream")

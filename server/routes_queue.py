@@ -48,20 +48,6 @@ UPLOAD_DOC = {
 }
 
 
-async def accept_upload(request: Request) -> tuple[uploads.Upload, Any]:
-    """Receive the file and its parameters; the file is removed again on any error."""
-    ctx = context(request)
-    ctx.service.check_engine()
-    upload = await uploads.receive(request, ctx.config.uploads_dir, ctx.config.max_upload_bytes)
-    try:
-        wanted = transcription(Params(upload.fields, request.query_params))
-        uploads.require_file(upload)
-    except Exception:
-        upload.discard()
-        raise
-    return upload, wanted
-
-
 #: The body of a task status route (GET /task/{id} here, GET /tasks/{id} on the tasks listener).
 StatusBody = Callable[[ServerContext, str], dict[str, Any]]
 
@@ -83,12 +69,9 @@ def _callback_url(ctx: ServerContext, params: Params) -> str | None:
 async def queue_task(request: Request, status: StatusBody) -> dict[str, Any]:
     """Receive, check and queue an upload; ``status`` renders the body of its callback."""
     ctx = context(request)
-    upload, wanted = await accept_upload(request)
-    try:
+    upload, wanted = await uploads.accept(request, transcription)
+    with uploads.discarded_on_error(upload):
         callback = _callback_url(ctx, Params(upload.fields, request.query_params))
-    except Exception:
-        upload.discard()
-        raise
     task, position = await run_in_threadpool(
         ctx.service.submit,
         str(upload.path),

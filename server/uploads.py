@@ -6,17 +6,23 @@ uploads folder (with the label's extension when it is a plain one, as a hint for
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, TypeVar
 
 from python_multipart.multipart import MultipartParser, MultipartState, parse_options_header
 from starlette.requests import Request
 
 from engine.errors import BadInput, TooLarge
+from server.context import context
+from server.params import Params
+
+T = TypeVar("T")
 
 _FIELD_LIMIT = 64 * 1024  # bytes of one ordinary form field
 _DRAIN_LIMIT = 64 * 1024 * 1024  # bytes read past the size limit before giving up
@@ -174,3 +180,28 @@ def require_file(upload: Upload) -> Path:
         upload.discard()
         raise BadInput("The uploaded file is empty")
     return upload.path
+
+
+@contextlib.contextmanager
+def discarded_on_error(upload: Upload) -> Iterator[Upload]:
+    """Remove the uploaded file when the block raises: nothing refused is left on disk."""
+    try:
+        yield upload
+    except Exception:
+        upload.discard()
+        raise
+
+
+async def accept(request: Request, read: Callable[[Params], T]) -> tuple[Upload, T]:
+    """Receive the file and ``read`` its parameters; the file is removed again on any error.
+
+    The engine is checked before a byte is received; a parameter error is reported before a
+    missing or empty file.
+    """
+    ctx = context(request)
+    ctx.service.check_engine()
+    upload = await receive(request, ctx.config.uploads_dir, ctx.config.max_upload_bytes)
+    with discarded_on_error(upload):
+        wanted = read(Params(upload.fields, request.query_params))
+        require_file(upload)
+    return upload, wanted
