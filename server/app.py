@@ -50,7 +50,7 @@ def queue_app(ctx: ServerContext) -> FastAPI:
     )
     app.include_router(routes_common.router("queue"))
     app.include_router(routes_queue.router())
-    app.include_router(websocket.router(ctx.config.cors_origins))
+    app.include_router(websocket.router())
     app.include_router(routes_openai.router())
     app.include_router(routes_risk.router("/detect-risk/", "/detect-risk"))
     return app

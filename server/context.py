@@ -64,3 +64,22 @@ def authorize_socket(websocket: WebSocket, ctx: ServerContext) -> bool:
     except Unauthorized:
         return False
     return True
+
+
+def admitted(websocket: WebSocket, ctx: ServerContext) -> bool:
+    """The checks of every WebSocket: an allowed Origin (when sent) and the API key."""
+    origins = ctx.config.cors_origins
+    origin = websocket.headers.get("origin")
+    if origin and "*" not in origins and origin.rstrip("/") not in origins:
+        return False
+    return authorize_socket(websocket, ctx)
+
+
+async def accept_socket(websocket: WebSocket) -> ServerContext | None:
+    """Accept a WebSocket that is :func:`admitted`; any other is closed (1008) and gets None."""
+    ctx = websocket.app.state.context
+    if not admitted(websocket, ctx):
+        await websocket.close(code=1008)
+        return None
+    await websocket.accept()
+    return ctx

@@ -25,8 +25,8 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from engine.errors import InvalidParameter, StackscribeError, TooLarge
 from engine.live.pcm import PcmConverter
-from server.context import ServerContext
-from server.routes_live import Inbox, admitted, check_frame, frame_limit, hub_of, live_options
+from server.context import ServerContext, accept_socket
+from server.routes_live import Inbox, check_frame, frame_limit, hub_of, live_options
 
 log = logging.getLogger(__name__)
 
@@ -119,11 +119,9 @@ def router() -> APIRouter:
 
     @api.websocket("/v1/realtime")
     async def realtime(websocket: WebSocket) -> None:
-        ctx: ServerContext = websocket.app.state.context
-        if not admitted(websocket, ctx):
-            await websocket.close(code=1008)
+        ctx = await accept_socket(websocket)
+        if ctx is None:
             return
-        await websocket.accept()
         session = _Session(websocket, ctx)
         intent = websocket.query_params.get("intent") or "transcription"
         if intent != "transcription":

@@ -22,21 +22,12 @@ from engine.live.hub import LiveHub
 from engine.live.pcm import PcmConverter
 from engine.live.streamer import LiveOptions
 from engine.task import TranscribeOptions
-from server.context import ServerContext, authorize_socket
+from server.context import ServerContext, accept_socket
 
 log = logging.getLogger(__name__)
 
 _PUBLIC = ("partial", "final", "done", "error")  # engine events this protocol passes on
 _STOP_WAIT = 600.0  # seconds the last finals may take after ``stop``
-
-
-def admitted(websocket: WebSocket, ctx: ServerContext) -> bool:
-    """The checks of every WebSocket: an allowed Origin (when sent) and the API key."""
-    origins = ctx.config.cors_origins
-    origin = websocket.headers.get("origin")
-    if origin and "*" not in origins and origin.rstrip("/") not in origins:
-        return False
-    return authorize_socket(websocket, ctx)
 
 
 def hub_of(ctx: ServerContext) -> LiveHub:
@@ -106,11 +97,9 @@ def router() -> APIRouter:
 
     @api.websocket("/ws/live")
     async def live_socket(websocket: WebSocket) -> None:
-        ctx: ServerContext = websocket.app.state.context
-        if not admitted(websocket, ctx):
-            await websocket.close(code=1008)
+        ctx = await accept_socket(websocket)
+        if ctx is None:
             return
-        await websocket.accept()
         try:
             session = await _LiveSession.start(websocket, ctx)
         except (StackscribeError, ValueError) as exc:

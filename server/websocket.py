@@ -14,7 +14,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from engine.errors import NotFound, StackscribeError, StackUnavailable
 from engine.task import Task, TaskEvent, TaskStatus
-from server.context import ServerContext, authorize_socket
+from server.context import ServerContext, accept_socket
 
 log = logging.getLogger(__name__)
 
@@ -105,19 +105,14 @@ async def _send(websocket: WebSocket, subscriber: _Subscriber) -> None:
         await websocket.send_text(json.dumps(frame, ensure_ascii=False))
 
 
-def router(origins: tuple[str, ...]) -> APIRouter:
+def router() -> APIRouter:
     api = APIRouter()
 
     @api.websocket("/ws/{task_id}")
     async def task_socket(websocket: WebSocket, task_id: str) -> None:
-        ctx: ServerContext = websocket.app.state.context
-        origin = websocket.headers.get("origin")
-        if (origin and "*" not in origins and origin not in origins) or not authorize_socket(
-            websocket, ctx
-        ):
-            await websocket.close(code=1008)
+        ctx = await accept_socket(websocket)
+        if ctx is None:
             return
-        await websocket.accept()
         try:
             task = await run_in_threadpool(ctx.service.get, task_id)
         except NotFound:
