@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import builtins
 import contextlib
+import dataclasses
 import functools
 import json
 import logging
@@ -29,7 +30,7 @@ from engine.errors import Conflict, LeaseLost, NotFound, QueueFull, StackUnavail
 from engine.redact import redact
 from engine.stack import redis_scripts as scripts
 from engine.stack.protocol import Listener, QueueChanged, StackEvent
-from engine.task import Task, TaskEvent, TaskStatus, TranscribeOptions
+from engine.task import Task, TaskEvent, TaskStatus
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +38,16 @@ CHUNK = 4 * 1024 * 1024  # bytes per audio chunk in Redis
 #: What a lost connection looks like; callers above the backend may fall back on these.
 REDIS_ERRORS = (redis.ConnectionError, redis.TimeoutError)
 
+# How the strings of a task's hash read back (see task_to_hash): numbers, flags, None.
 _FLOATS = ("progress", "created_at", "started_at", "completed_at", "duration")
 _INTS = ("priority", "attempts", "seq", "error_code")
+_FLAGS = ("cancel_requested", "owns_source")
+_OPTIONAL = frozenset(f.name for f in dataclasses.fields(Task) if f.default is None)
+#: Kept in keys of their own (``result:<id>``, ``original:<id>``), not in the hash.
+_APART = ("result", "original_result")
+#: A push starts every task afresh; the PUSH script sets the rest (status, progress, attempts,
+#: seq, lease, worker, cancel_requested).
+_FRESH = {"message": "Queued", "error": "", "error_code": "", "started_at": "", "completed_at": ""}
 
 
 def guarded(method: Callable[..., Any]) -> Callable[..., Any]:
@@ -82,34 +91,37 @@ def _decode(raw: dict[bytes, bytes]) -> dict[str, str]:
     return {k.decode(): v.decode() for k, v in raw.items()}
 
 
-def task_from_hash(fields: dict[str, str]) -> Task:
-    def num(name: str, kind: type) -> Any:
-        value = fields.get(name, "")
-        return kind(float(value)) if value not in ("", None) else None
+def _text(value: Any) -> str:
+    """One field of a task record as a hash's string (:func:`_value` reads it back)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, dict):
+        return json.dumps(value)
+    return str(value)
 
-    return Task(
-        id=fields["id"],
-        filename=fields.get("filename", ""),
-        source=fields.get("source", ""),
-        blob=fields.get("blob") or None,
-        options=TranscribeOptions.from_dict(json.loads(fields.get("options") or "{}")),
-        priority=num("priority", int) or 0,
-        status=TaskStatus(fields.get("status", "queued")),
-        progress=num("progress", float) or 0.0,
-        message=fields.get("message", ""),
-        created_at=num("created_at", float) or 0.0,
-        started_at=num("started_at", float),
-        completed_at=num("completed_at", float),
-        error=fields.get("error") or None,
-        error_code=num("error_code", int),
-        duration=num("duration", float),
-        attempts=num("attempts", int) or 0,
-        worker=fields.get("worker") or None,
-        lease=fields.get("lease") or None,
-        cancel_requested=fields.get("cancel_requested") == "1",
-        owns_source=fields.get("owns_source") == "1",
-        seq=num("seq", int) or 0,
-    )
+
+def task_to_hash(task: Task) -> dict[str, str]:
+    """:meth:`Task.to_record` as the strings of a Redis hash: None is "", a flag "1" or "0"."""
+    return {k: _text(v) for k, v in task.to_record().items() if k not in _APART}
+
+
+def _value(name: str, text: str) -> Any:
+    """One field of a task's hash as :meth:`Task.from_record` takes it."""
+    if name == "options":
+        return json.loads(text or "{}")
+    if name in _FLAGS:
+        return text == "1"
+    if text == "" and name in _OPTIONAL:
+        return None
+    if name in _INTS:
+        return int(float(text or 0))
+    return float(text or 0) if name in _FLOATS else text
+
+
+def task_from_hash(fields: dict[str, str]) -> Task:
+    return Task.from_record({k: _value(k, v) for k, v in fields.items()})
 
 
 @dataclass(frozen=True)
@@ -237,22 +249,7 @@ class RedisStack:
     @guarded
     def push(self, task: Task) -> int:
         blob = self._store_audio(task)
-        fields = {
-            "id": task.id,
-            "filename": task.filename,
-            "source": task.source,
-            "blob": blob,
-            "options": json.dumps(task.options.to_dict()),
-            "priority": task.priority,
-            "created_at": task.created_at,
-            "duration": task.duration or "",
-            "owns_source": "1" if task.owns_source else "0",
-            "message": "Queued",
-            "error": "",
-            "error_code": "",
-            "started_at": "",
-            "completed_at": "",
-        }
+        fields = {**task_to_hash(task), **_FRESH, "blob": blob}
         flat = [str(v) for pair in fields.items() for v in pair]
         position = int(self._run("PUSH", task.id, self.max_size, *flat))
         if position < 0:
