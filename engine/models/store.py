@@ -113,13 +113,23 @@ def resolve(name: str, cache_dir: str) -> str:
     return cached
 
 
+#: The Hugging Face cache keeps repository ``owner/name`` in the folder ``models--owner--name``.
+_CACHE_PREFIX = "models--"
+
+
 def _repo_folder(repo: str, cache_dir: str) -> Path:
-    return Path(cache_dir) / ("models--" + repo.replace("/", "--"))
+    return Path(cache_dir) / (_CACHE_PREFIX + repo.replace("/", "--"))
+
+
+def _folder_repo(folder: Path) -> str:
+    """The repository a cache folder holds (the inverse of :func:`_repo_folder`)."""
+    return folder.name.removeprefix(_CACHE_PREFIX).replace("--", "/")
 
 
 def _cached_snapshot(repo: str, cache_dir: str) -> str | None:
-    snapshots = _repo_folder(repo, cache_dir) / "snapshots"
-    if not snapshots.is_dir() or (_repo_folder(repo, cache_dir) / _DOWNLOADING).exists():
+    folder = _repo_folder(repo, cache_dir)
+    snapshots = folder / "snapshots"
+    if not snapshots.is_dir() or (folder / _DOWNLOADING).exists():
         return None
     candidates = sorted(
         (p for p in snapshots.iterdir() if is_model_dir(p)),
@@ -136,8 +146,8 @@ def list_cached(cache_dir: str) -> list[CachedModel]:
         return []
     names = {repo: name for name, repo in reversed(known_models().items())}
     found = []
-    for folder in sorted(root.glob("models--*")):
-        repo = folder.name[len("models--") :].replace("--", "/")
+    for folder in sorted(root.glob(_CACHE_PREFIX + "*")):
+        repo = _folder_repo(folder)
         path = _cached_snapshot(repo, cache_dir)
         if path is None:
             continue
