@@ -25,7 +25,7 @@ from bench.common import (
     save,
     shared,
 )
-from harness import speech
+from harness import speech, wer
 
 RAW = "bench.raw_whisper"
 OURS = "bench.ours"
@@ -65,12 +65,12 @@ def _result(run: Measured, dump: Path) -> dict[str, Any]:
 
 
 def _wer(reference: str, run: dict[str, Any]) -> float:
-    return round(100 * speech.wer(reference, " ".join(run["dump"])), 2)
+    return round(100 * wer.wer(reference, " ".join(run["dump"])), 2)
 
 
 def _lost(reference: str, run: dict[str, Any], raw: dict[str, Any]) -> int:
-    theirs = speech.align(reference, " ".join(raw["dump"]))
-    mine = speech.align(reference, " ".join(run["dump"]))
+    theirs = wer.align(reference, " ".join(raw["dump"]))
+    mine = wer.align(reference, " ".join(run["dump"]))
     return sum(len(r.split()) for r in mine.lost_runs(found_by=theirs))
 
 

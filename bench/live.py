@@ -77,8 +77,8 @@ def _one_model(name: str, wav: str, pcm: bytes, reference: str) -> dict[str, Any
                 "p50_s": round(_percentile(lat, 0.5), 2),
                 "p95_s": round(_percentile(lat, 0.95), 2),
                 "done_after_stop_s": round(run.frames[-1][0] - run.stopped, 2),
-                "offline_wer": round(100 * wer(reference, offline), 1),
-                "live_wer": round(100 * wer(reference, _text(run)), 1),
+                "offline_wer": round(100 * wer(reference, offline, spell_numbers=True), 1),
+                "live_wer": round(100 * wer(reference, _text(run), spell_numbers=True), 1),
             }
             if name == MODELS[0]:
                 result["concurrency"] = [_concurrent(ws, pcm, n) for n in STREAMS]

@@ -1,21 +1,20 @@
 """Synthetic speech of a known text (espeak-ng), and how close a transcript comes to it.
 
-The measures are the ones the accuracy tests and the benchmarks share: word error rate over
-normalised words, and the runs of reference words a transcript lost that another one found
-(the symptom of words dropped at a decoding window's edge).
+The measures (word error rate, lost runs) live in :mod:`harness.wer`; here they are applied
+to what a run heard: the accuracy tests hold Stackscribe to raw faster-whisper's run.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import statistics
 import subprocess
 import tempfile
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+
+from harness.wer import align, normalize
 
 TEXTS = Path(__file__).with_name("texts")
 #: Where the tests keep what every test process can share: models, speech, raw transcripts.
@@ -28,12 +27,6 @@ JFK = (
     "and so my fellow americans ask not what your country can do for you "
     "ask what you can do for your country"
 )
-
-_NUMBERS = {
-    "1": "one", "2": "two", "3": "three", "4": "four", "5": "five",
-    "6": "six", "7": "seven", "8": "eight", "9": "nine", "10": "ten",
-}  # fmt: skip
-_SPELLING = {"endeavored": "endeavoured", "honour": "honor", "offenses": "offences"}
 
 
 def text(name: str = DECLARATION) -> str:
@@ -55,89 +48,6 @@ def synthesize(target: str | Path, name: str = DECLARATION, words_per_minute: in
         )  # fmt: skip
         partial.replace(target)
     return target
-
-
-def normalize(transcript: str) -> list[str]:
-    """Lower-case words without punctuation; British and American spellings made one."""
-    folded = unicodedata.normalize("NFKC", transcript).lower().replace("\u2019", "'")
-    words = re.findall(r"[a-z0-9']+", folded.replace("-", " "))
-    out = []
-    for raw in words:
-        word = raw.strip("'")
-        word = _SPELLING.get(_NUMBERS.get(word, word), word)
-        if word:
-            out.append(word)
-    return out
-
-
-@dataclass(frozen=True)
-class Alignment:
-    """A word-level alignment of a hypothesis against the reference."""
-
-    reference: list[str]
-    hypothesis: list[str]
-    errors: int
-    #: For each reference word, whether the hypothesis has it (matched, not substituted).
-    matched: list[bool]
-    #: (reference index, hypothesis index) of every matched word, in order.
-    pairs: list[tuple[int, int]]
-    #: For each reference word, whether the hypothesis has nothing for it (not even a
-    #: misheard word): the words a transcript lost.
-    deleted: list[bool]
-
-    @property
-    def wer(self) -> float:
-        return self.errors / max(1, len(self.reference))
-
-    def lost_runs(self, found_by: Alignment | None = None, at_least: int = 3) -> list[str]:
-        """Runs of ``at_least`` or more reference words lost here (and found by ``found_by``)."""
-        runs: list[str] = []
-        start = None
-        for i, lost in enumerate([*self.deleted, False]):
-            missing = lost and (found_by is None or found_by.matched[i])
-            if missing and start is None:
-                start = i
-            elif not missing and start is not None:
-                if i - start >= at_least:
-                    runs.append(" ".join(self.reference[start:i]))
-                start = None
-        return runs
-
-
-def align(reference: str | list[str], hypothesis: str | list[str]) -> Alignment:
-    """Levenshtein alignment over words (substitution, insertion, deletion cost 1)."""
-    ref = normalize(reference) if isinstance(reference, str) else reference
-    hyp = normalize(hypothesis) if isinstance(hypothesis, str) else hypothesis
-    rows, cols = len(ref) + 1, len(hyp) + 1
-    cost = [list(range(cols))] + [[i] + [0] * (cols - 1) for i in range(1, rows)]
-    for i in range(1, rows):
-        row, above = cost[i], cost[i - 1]
-        for j in range(1, cols):
-            same = ref[i - 1] == hyp[j - 1]
-            row[j] = min(above[j - 1] + (not same), above[j] + 1, row[j - 1] + 1)
-    matched = [False] * len(ref)
-    deleted = [False] * len(ref)
-    pairs: list[tuple[int, int]] = []
-    i, j = len(ref), len(hyp)
-    while i > 0 and j > 0:
-        same = ref[i - 1] == hyp[j - 1]
-        if cost[i][j] == cost[i - 1][j - 1] + (not same):
-            matched[i - 1] = same
-            if same:
-                pairs.append((i - 1, j - 1))
-            i, j = i - 1, j - 1
-        elif cost[i][j] == cost[i - 1][j] + 1:
-            deleted[i - 1] = True
-            i -= 1
-        else:
-            j -= 1
-    for k in range(i):
-        deleted[k] = True
-    return Alignment(ref, hyp, cost[-1][-1], matched, pairs[::-1], deleted)
-
-
-def wer(reference: str, hypothesis: str) -> float:
-    return align(reference, hypothesis).wer
 
 
 def looped(source: str | Path, target: str | Path, count: int, gap_seconds: float = 2.0) -> Path:

@@ -34,12 +34,12 @@ def reading(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def offline_wer(reading: Path, tiny_en_model: str) -> float:
     """WER of the engine's own offline transcript of the reading (the direct lane's path)."""
-    from engine.pipeline.transcriber import WhisperTranscriber
     from engine.task import TranscribeOptions
+    from harness import defaults
 
-    transcriber = WhisperTranscriber(tiny_en_model, device="cpu", cpu_threads=2)
+    transcriber = defaults.transcriber(tiny_en_model, device="cpu", cpu_threads=2)
     transcript = transcriber.transcribe(str(reading), TranscribeOptions(), lambda *_: None)
-    return wer(REFERENCE, transcript.text)
+    return wer(REFERENCE, transcript.text, spell_numbers=True)
 
 
 @pytest.fixture
@@ -55,14 +55,16 @@ def _check_words(segments: list[dict]) -> None:
     for earlier, later in itertools.pairwise(words):
         assert later["start"] >= earlier["end"] - 1e-3, (earlier, later)
     for one, two in itertools.pairwise(segments):
-        tail, head = normalize(one["text"])[-3:], normalize(two["text"])[:3]
+        tail = normalize(one["text"], spell_numbers=True)[-3:]
+        head = normalize(two["text"], spell_numbers=True)[:3]
         assert len(tail) < 3 or tail != head, (one["text"], two["text"])
     _not_longer(" ".join(s["text"] for s in segments))
 
 
 def _not_longer(text: str) -> None:
     """Nothing said twice: the live text has no more words than were read (and a little)."""
-    assert len(normalize(text)) <= 1.05 * len(normalize(REFERENCE)), text
+    said, read = normalize(text, spell_numbers=True), normalize(REFERENCE, spell_numbers=True)
+    assert len(said) <= 1.05 * len(read), text
 
 
 def _ws_live_case(server, reading: Path, offline_wer: float, speed: float) -> None:
@@ -74,7 +76,7 @@ def _ws_live_case(server, reading: Path, offline_wer: float, speed: float) -> No
     assert segments == [f["segment"] for f in run.of("final")]
     _check_words(segments)
     text = " ".join(s["text"] for s in segments)
-    live_wer = wer(REFERENCE, text)
+    live_wer = wer(REFERENCE, text, spell_numbers=True)
     assert live_wer <= offline_wer + _SLACK, (live_wer, offline_wer, text)
     partials = run.before_stop("partial")
     assert len(partials) >= 3  # (how many depends on how busy the machine is)
@@ -116,7 +118,7 @@ def test_realtime_transcription(
         assert text.strip() == item["transcript"]
     text = " ".join(c["transcript"] for c in completed)
     _not_longer(text)
-    live_wer = wer(REFERENCE, text)
+    live_wer = wer(REFERENCE, text, spell_numbers=True)
     assert live_wer <= offline_wer + _SLACK, (live_wer, offline_wer, text)
     assert len(run.before_stop("conversation.item.input_audio_transcription.delta")) >= 3
     assert len(completed) >= 3  # server VAD: items end at pauses, not only at the commit

@@ -16,7 +16,7 @@ import pytest
 
 from engine.pipeline.transcriber import DecodeSettings, WhisperTranscriber
 from engine.task import TranscribeOptions
-from harness import speech
+from harness import speech, wer
 
 CACHE = speech.TEST_CACHE
 
@@ -43,7 +43,7 @@ def heard(result) -> speech.Heard:
 @pytest.mark.parametrize("model", ["tiny_en", "base"])
 def test_jfk_is_the_known_sentence(model: str, jfk: str, request: pytest.FixtureRequest) -> None:
     result = transcribe(request.getfixturevalue(model), jfk)
-    assert " ".join(speech.normalize(result.text)) == speech.JFK
+    assert " ".join(wer.normalize(result.text)) == speech.JFK
     assert result.language == "en"
 
 
@@ -57,7 +57,7 @@ def test_thai_is_detected_and_translated_to_english(base: WhisperTranscriber, sh
     assert english.language == "th" and english.task == "translate"
     letters = [c for c in english.text if c.isalpha()]
     assert len(letters) > 100 and all(c.isascii() for c in letters)
-    assert {"the", "and", "to"} & set(speech.normalize(english.text))
+    assert {"the", "and", "to"} & set(wer.normalize(english.text))
 
 
 MODES = [
@@ -116,11 +116,11 @@ def test_an_hour_of_loops_loses_nothing_at_seams(
     assert whole.duration == pytest.approx(loops * length + (loops - 1) * gap, abs=0.1)
 
     reference = speech.text()
-    single = speech.align(reference, one.text)
+    single = wer.align(reference, one.text)
     everything = heard(whole)
     for i in range(loops):
         start = i * (length + gap)
         words = everything.words_between(start - gap / 2, start + length + gap / 2)
-        loop = speech.align(reference, words)
+        loop = wer.align(reference, words)
         assert loop.wer <= single.wer + 0.01, (i, loop.wer, single.wer)
         assert loop.lost_runs(found_by=single) == [], i

@@ -19,7 +19,8 @@ import pytest
 from engine.pipeline.audio import SAMPLE_RATE, read_all
 from engine.pipeline.transcriber import WhisperTranscriber
 from engine.task import TranscribeOptions
-from harness import speech
+from harness import defaults, speech
+from harness.wer import wer
 
 CACHE = speech.TEST_CACHE
 GRIEVANCES = "grievances"
@@ -38,7 +39,7 @@ def _write(path: Path, samples: np.ndarray) -> Path:
 
 @pytest.fixture(scope="module")
 def tiny_en(tiny_en_model: str) -> WhisperTranscriber:
-    return WhisperTranscriber(tiny_en_model, device="cpu", cpu_threads=2, num_workers=1)
+    return defaults.transcriber(tiny_en_model, device="cpu", cpu_threads=2, num_workers=1)
 
 
 @pytest.fixture(scope="module")
@@ -94,7 +95,7 @@ def test_a_window_that_fails_the_thresholds_is_read_again(
     )
     raw = speech.raw_sequential(tiny_en_model, hard_speech, True, CACHE)
     # Measured: 61.8% with the guard, 60.1% raw sequential, 79.4% without the guard.
-    assert speech.wer(reference, result.text) <= speech.wer(reference, raw.text) + 0.05
+    assert wer(reference, result.text) <= wer(reference, raw.text) + 0.05
 
 
 @pytest.mark.parametrize("vad", [True, False], ids=["vad", "no-vad"])
