@@ -3,77 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import signal
-import subprocess
-import sys
-import threading
 import time
 from pathlib import Path
 
 import pytest
 
+from harness.workers import TerminalCommand
 from tests.app.test_cli import app
 from tests.conftest import PHRASE
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.timeout(240)
-
-
-class _Run:
-    """``transcribe`` in a session of its own (as a terminal runs it), stderr collected."""
-
-    def __init__(self, *args: str) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "app", "transcribe", *args],
-            cwd=ROOT,
-            env={**os.environ, "HF_HUB_OFFLINE": "1", "REDIS_URL": ""},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-            start_new_session=True,
-        )
-        self.err = ""
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        assert self.proc.stderr is not None
-        while chunk := self.proc.stderr.read(1):
-            self.err += chunk
-
-    def until(self, condition, timeout: float = 120) -> None:
-        deadline = time.monotonic() + timeout
-        while not condition():
-            assert self.proc.poll() is None, f"exited early: {self.err[-2000:]}"
-            assert time.monotonic() < deadline, f"timed out: {self.err[-2000:]}"
-            time.sleep(0.05)
-
-    def ctrl_c(self) -> None:
-        """SIGINT to the whole process group, as the terminal sends it."""
-        os.killpg(self.proc.pid, signal.SIGINT)
-
-    def wait(self, timeout: float) -> int:
-        code = self.proc.wait(timeout)
-        self._reader.join(5)
-        return code
-
-    def group_gone(self) -> bool:
-        try:
-            os.killpg(self.proc.pid, 0)
-        except ProcessLookupError:
-            return True
-        return False
-
-    def kill(self) -> None:
-        """Whatever is left of the run is killed; its pipe is closed."""
-        if not self.group_gone():
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        self.proc.wait(10)
-        self._reader.join(5)
-        assert self.proc.stderr is not None
-        self.proc.stderr.close()
 
 
 def _args(tiny_model: str, tmp_path: Path) -> list[str]:
@@ -84,7 +24,9 @@ def test_each_transcript_is_written_as_its_file_finishes(
     tiny_model: str, jfk: str, long_audio: str, tmp_path: Path
 ) -> None:
     out = tmp_path / "out"
-    run = _Run(jfk, long_audio, "--output-dir", str(out), *_args(tiny_model, tmp_path))
+    run = TerminalCommand(
+        "transcribe", jfk, long_audio, "--output-dir", str(out), *_args(tiny_model, tmp_path)
+    )
     try:
         run.until((out / "jfk.txt").exists)  # while the hour still runs
         run.ctrl_c()
@@ -135,7 +77,13 @@ def test_inputs_with_the_same_stem_get_outputs_of_their_own(
 def test_a_second_ctrl_c_stops_everything_at_once(
     tiny_model: str, long_audio: str, tmp_path: Path
 ) -> None:
-    run = _Run(long_audio, "--output-dir", str(tmp_path / "out"), *_args(tiny_model, tmp_path))
+    run = TerminalCommand(
+        "transcribe",
+        long_audio,
+        "--output-dir",
+        str(tmp_path / "out"),
+        *_args(tiny_model, tmp_path),
+    )
     try:
         run.until(lambda: "Transcribing" in run.err)
         run.ctrl_c()

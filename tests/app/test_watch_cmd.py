@@ -8,52 +8,14 @@ import shutil
 import signal
 import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
 
 import pytest
 
+from harness.workers import TerminalCommand
+
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.timeout(300)
-
-
-class Watch:
-    """``watch`` in a session of its own (as a terminal runs it), stderr collected."""
-
-    def __init__(self, *args: str) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "app", "watch", *args],
-            cwd=ROOT,
-            env={**os.environ, "HF_HUB_OFFLINE": "1", "REDIS_URL": ""},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-            start_new_session=True,
-        )
-        self.err = ""
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        assert self.proc.stderr is not None
-        while chunk := self.proc.stderr.read(1):
-            self.err += chunk
-
-    def until(self, condition, timeout: float = 150) -> None:
-        deadline = time.monotonic() + timeout
-        while not condition():
-            assert self.proc.poll() is None, f"exited early: {self.err[-2000:]}"
-            assert time.monotonic() < deadline, f"timed out: {self.err[-2000:]}"
-            time.sleep(0.05)
-
-    def signal(self, signum: int) -> int:
-        os.killpg(self.proc.pid, signum)  # the whole group, as a terminal or a service manager
-        code = self.proc.wait(30)
-        self._reader.join(5)
-        assert self.proc.stderr is not None
-        self.proc.stderr.close()
-        return code
 
 
 def test_watch_transcribes_new_files_stops_cleanly_and_resumes(
@@ -78,7 +40,7 @@ def test_watch_transcribes_new_files_stops_cleanly_and_resumes(
         "--cpu-threads",
         "1",
     ]
-    first = Watch(*flags)
+    first = TerminalCommand("watch", *flags)
     first.until(lambda: "Watching" in first.err)
     shutil.copy(jfk, folder / "speech.flac")
     (folder / "broken.mp3").write_bytes(b"not audio " * 200)
@@ -86,15 +48,15 @@ def test_watch_transcribes_new_files_stops_cleanly_and_resumes(
     text = (out / "speech.txt").read_text(encoding="utf-8").lower()
     assert "ask not what your country can do for you" in text
     assert " --> " in (out / "speech.srt").read_text(encoding="utf-8")
-    assert first.signal(signal.SIGTERM) == 0
+    assert first.stop(signal.SIGTERM) == 0
     assert "stopped watching" in first.err
     assert first.err.count("speech.flac: queued") == 1
 
-    second = Watch(*flags)
+    second = TerminalCommand("watch", *flags)
     second.until(lambda: "Watching" in second.err)
     shutil.copy(jfk, folder / "again.flac")
     second.until((out / "again.srt").exists)
-    assert second.signal(signal.SIGINT) == 0
+    assert second.stop(signal.SIGINT) == 0
     # What the first run finished (or failed) was not taken again.
     assert "speech.flac" not in second.err and "broken.mp3" not in second.err
     assert sorted(p.name for p in out.iterdir()) == [
