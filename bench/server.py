@@ -189,7 +189,3 @@ def websocket(subscribers: int = 50, frames: int = 200) -> dict[str, Any]:
     }
     save("server_websocket", result)
     return result
-
-
-def all_server() -> dict[str, Any]:
-    return {"direct": direct(), "uploads": uploads(), "websocket": websocket()}

@@ -115,11 +115,6 @@ class Jobs(QObject):
     def forget(self, relay: _Relay) -> None:
         self._relays.discard(relay)
 
-    @property
-    def busy(self) -> int:
-        """Jobs started and not yet reported back."""
-        return len(self._relays)
-
     def close(self) -> None:
         """Drop jobs not yet started; the running ones finish in their threads."""
         self._closed = True

@@ -29,8 +29,6 @@ from gui.audio_devices import InputDevice
 
 log = logging.getLogger(__name__)
 
-FINISH_TIMEOUT = 600.0  # seconds the last finals may take after stop (the engine may be loading)
-
 
 @dataclass(frozen=True)
 class Recording:

@@ -150,9 +150,6 @@ class TaskModel(QAbstractTableModel):
         index = self._index.get(task_id)
         return None if index is None else self._rows[index]
 
-    def row_at(self, row: int) -> TaskRow:
-        return self._rows[row]
-
     def rows(self) -> list[TaskRow]:
         return list(self._rows)
 

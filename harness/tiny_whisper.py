@@ -56,8 +56,7 @@ PHRASE = " Ask not what your country can do for you."
 PHRASE_WORDS = tuple(w for w in PHRASE.split(" ") if w)
 #: A word of the prompt that the model repeats at the end of what it says.
 PROMPT_WORD = "Stackscribe"
-#: What greedy decoding (beam size 1) says, English, transcribe, no prompt word.
-GREEDY_PHRASE = " Ask not what your country can really do for you."
+#: The word greedy decoding (beam size 1) adds after "can" (English, transcribe, no prompt word).
 _GREEDY_WORD = "really"
 #: The last token, by (task, prompt word present).
 _ENDINGS = {

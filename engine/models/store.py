@@ -58,7 +58,6 @@ class ModelChoice:
 @dataclass(frozen=True)
 class CachedModel:
     name: str
-    repo_id: str
     path: str
     size_bytes: int
 
@@ -152,7 +151,7 @@ def list_cached(cache_dir: str) -> list[CachedModel]:
         if path is None:
             continue
         size = sum(f.stat().st_size for f in (folder / "blobs").glob("*") if f.is_file())
-        found.append(CachedModel(names.get(repo, repo), repo, path, size))
+        found.append(CachedModel(names.get(repo, repo), path, size))
     return found
 
 

@@ -116,7 +116,7 @@ def test_server_sent_events_arrive_while_the_transcription_runs(live, ten_minute
     _until(lambda: live.runtime.service.direct.list(limit=10)[0].status.value == "cancelled")
 
 
-async def _frames(url: str, until_final: bool = True) -> list[dict]:
+async def _frames(url: str) -> list[dict]:
     frames: list[dict] = []
     async with websockets.connect(url, open_timeout=30) as ws:
         while True:
