@@ -4,7 +4,8 @@
 then opens :class:`gui.main_window.MainWindow`, which hosts the engine and both HTTP
 listeners in the background through a *backend factory* handed in by ``app/`` (this
 package never imports the server or FastAPI; tasks posted over HTTP show up here because
-both faces subscribe to the same service).
+both faces subscribe to the same service). It imports only ``engine/`` and Qt, never
+``app/``: the settings come in as a :class:`gui.settings.WindowSettings`.
 
 How the pieces talk (every arrow is a Qt signal, delivered on the GUI thread):
 

@@ -15,10 +15,10 @@ from pathlib import Path
 import shiboken6
 from PySide6.QtCore import QObject, Signal
 
-from app.settings import Settings
 from engine.service import TaskService
 from engine.watch import STATE_FILE, FolderWatcher, WatchConfig, WatchState
 from gui.preferences import Preferences
+from gui.settings import WindowSettings
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ class FolderWatch(QObject):
         return self.watcher.folder if self.watcher is not None else None
 
     def follow(
-        self, service: TaskService | None, preferences: Preferences, settings: Settings
+        self, service: TaskService | None, preferences: Preferences, settings: WindowSettings
     ) -> None:
         """Watch what ``preferences`` name on ``service`` (None: stop watching)."""
         config = _config(preferences, settings)
@@ -76,7 +76,7 @@ class FolderWatch(QObject):
             self.reported.emit(path, what, detail)
 
 
-def _config(preferences: Preferences, settings: Settings) -> WatchConfig | None:
+def _config(preferences: Preferences, settings: WindowSettings) -> WatchConfig | None:
     if not preferences.watch_folder.strip():
         return None
     names = tuple(f for f in preferences.watch_formats.split(",") if f.strip()) or ("txt",)

@@ -11,7 +11,6 @@ from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QSplitter, QTabWidget, QToolBar, QVBoxLayout, QWidget
 
-from app.settings import Settings
 from engine.process.supervisor import EngineState, EngineStatus
 from engine.task import Task
 from gui import audio_devices, dialogs, icons, media
@@ -24,6 +23,7 @@ from gui.playback import Player
 from gui.preferences import PreferenceStore
 from gui.record_panel import RecordPanel
 from gui.session import Backend, BackendFactory, Session
+from gui.settings import WindowSettings
 from gui.settings_dialog import SettingsDialog
 from gui.status_bar import StatusBar
 from gui.task_actions import TaskActions
@@ -52,7 +52,7 @@ class MainWindow(QMainWindow):
 
     def __init__(
         self,
-        settings: Settings,
+        settings: WindowSettings,
         factory: BackendFactory,
         store: PreferenceStore | None = None,
         probe_audio: Callable[[], AudioDevices] = audio_devices.probe,

@@ -15,9 +15,9 @@ from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings
 
-from app.settings import Settings, fields
 from engine.errors import StackscribeError
 from engine.task import TranscribeOptions
+from gui.settings import WindowSettings, declaration
 
 log = logging.getLogger(__name__)
 
@@ -68,31 +68,31 @@ class PreferenceStore:
         self._qs = QSettings(str(self.path), QSettings.Format.IniFormat)
 
     @classmethod
-    def for_settings(cls, settings: Settings) -> PreferenceStore:
+    def for_settings(cls, settings: WindowSettings) -> PreferenceStore:
         return cls(Path(settings.data_path) / FILE_NAME)
 
     # -- engine settings -----------------------------------------------------------------
 
-    def engine_settings(self, base: Settings) -> Settings:
+    def engine_settings(self, base: WindowSettings) -> WindowSettings:
         """``base`` with the saved engine settings where this run gave none (by flag or
         environment variable; a value that differs from the default counts as given)."""
-        defaults = Settings()
-        declared = {f.name: f for f in fields()}
+        declared = declaration(base)
         changes: dict[str, Any] = {}
         for key in ENGINE_KEYS:
             stored = self._qs.value(f"engine/{key}")
-            given = key in base.given or getattr(base, key) != getattr(defaults, key)
+            default = declared[key].default
+            given = key in base.given or getattr(base, key) != default
             if stored is None or given:
                 continue
-            value = _typed(stored, getattr(defaults, key))
+            value = _typed(stored, default)
             choices = declared[key].metadata["choices"]
-            if value is None or (choices and value not in choices) or not _valid(key, value):
+            if value is None or (choices and value not in choices) or not _valid(base, key, value):
                 log.warning("Ignoring the saved %s %r in %s", key, stored, self.path)
                 continue
             changes[key] = value
         return dataclasses.replace(base, **changes)
 
-    def save_engine(self, settings: Settings) -> None:
+    def save_engine(self, settings: WindowSettings) -> None:
         for key in ENGINE_KEYS:
             self._qs.setValue(f"engine/{key}", getattr(settings, key))
         self._qs.sync()
@@ -142,10 +142,10 @@ class PreferenceStore:
         self._qs.sync()
 
 
-def _valid(key: str, value: Any) -> bool:
+def _valid(base: WindowSettings, key: str, value: Any) -> bool:
     """Whether the settings accept ``value`` for ``key`` (a hand-edited table may not)."""
     try:
-        Settings(**{key: value})
+        type(base)(**{key: value})
     except ValueError:
         return False
     return True

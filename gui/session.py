@@ -10,13 +10,13 @@ from typing import Any, Protocol
 import shiboken6
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 
-from app.settings import Settings
 from engine.errors import StackscribeError
 from engine.process.supervisor import EngineStatus
 from engine.service import TaskService
 from engine.stack.protocol import QueueChanged, StackEvent
 from engine.task import Task, TaskEvent, TranscribeOptions
 from gui.jobs import Jobs, describe
+from gui.settings import WindowSettings
 
 log = logging.getLogger(__name__)
 
@@ -27,9 +27,13 @@ CLOSE_PATIENCE = 30.0  # seconds closing waits for the engine before quitting wi
 class Backend(Protocol):
     """What the window hosts: the engine behind a task service, and the HTTP listeners."""
 
-    settings: Settings
     service: TaskService
     server_error: str | None  # why the HTTP listeners are not running, if they are not
+
+    @property
+    def settings(self) -> WindowSettings:
+        """The settings it runs with."""
+        ...
 
     def urls(self) -> dict[str, str]:
         """Base URL of each served listener ("queue", "direct", "tasks"); empty when none."""
@@ -41,7 +45,9 @@ class Backend(Protocol):
 
 
 #: Builds a started backend; the callback receives every engine status, from any thread.
-BackendFactory = Callable[[Settings, Callable[[EngineStatus], None]], Backend]
+#: Its settings are those ``app/`` gave the window, as the settings dialog changed them:
+#: ``app/``'s own type, which this package does not name (hence ``Any``).
+BackendFactory = Callable[[Any, Callable[[EngineStatus], None]], Backend]
 
 
 class Session(QObject):
@@ -101,7 +107,7 @@ class Session(QObject):
 
     # -- lifecycle -----------------------------------------------------------------------
 
-    def start(self, settings: Settings) -> None:
+    def start(self, settings: WindowSettings) -> None:
         self._generation += 1
         self._starting = True
         self.jobs.run(
@@ -112,7 +118,7 @@ class Session(QObject):
             on_error=self._on_start_error,
         )
 
-    def restart(self, settings: Settings) -> None:
+    def restart(self, settings: WindowSettings) -> None:
         """Stop the engine and start one with ``settings``; queued work is carried over.
 
         The local stack is journaled in the data folder: the new runtime finds the queued
@@ -170,7 +176,10 @@ class Session(QObject):
         return changed
 
     def _swap(
-        self, old: Backend | None, settings: Settings, callback: Callable[[EngineStatus], None]
+        self,
+        old: Backend | None,
+        settings: WindowSettings,
+        callback: Callable[[EngineStatus], None],
     ) -> Backend:
         if old is not None:
             old.close()

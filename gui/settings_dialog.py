@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.settings import Settings, fields
 from engine import replacements
 from engine.languages import LANGUAGES
 from engine.models import store as model_store
@@ -33,6 +32,7 @@ from engine.task import MAX_HOTWORDS, TASKS
 from gui import dialogs
 from gui.model_download import ModelDownloader
 from gui.preferences import ENGINE_KEYS, Preferences
+from gui.settings import WindowSettings, declaration
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +51,8 @@ COMPUTE_TYPES = (
 WATCH_FORMATS = ("txt", "srt", "vtt", "json", "tsv")
 
 
-def _choices(name: str) -> tuple[str, ...]:
-    return next(f.metadata["choices"] for f in fields() if f.name == name)
+def _choices(settings: WindowSettings, name: str) -> tuple[str, ...]:
+    return declaration(settings)[name].metadata["choices"]
 
 
 class SettingsDialog(QDialog):
@@ -64,7 +64,7 @@ class SettingsDialog(QDialog):
     """
 
     def __init__(
-        self, settings: Settings, preferences: Preferences, parent: QWidget | None = None
+        self, settings: WindowSettings, preferences: Preferences, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
@@ -92,7 +92,7 @@ class SettingsDialog(QDialog):
 
     # -- groups --------------------------------------------------------------------------
 
-    def _model_group(self, settings: Settings) -> QGroupBox:
+    def _model_group(self, settings: WindowSettings) -> QGroupBox:
         self.model = QComboBox(editable=True)
         self.model.setToolTip("A model name, a Hugging Face repository id or a model folder")
         cached = {m.name for m in model_store.list_cached(settings.model_cache)}
@@ -191,9 +191,9 @@ class SettingsDialog(QDialog):
         if folder:
             self.watch_folder.setText(folder)
 
-    def _engine_group(self, settings: Settings) -> QGroupBox:
+    def _engine_group(self, settings: WindowSettings) -> QGroupBox:
         self.device = QComboBox()
-        self.device.addItems(list(_choices("device")))
+        self.device.addItems(list(_choices(settings, "device")))
         self.device.setCurrentText(settings.device)
         self.compute_type = QComboBox(editable=True)
         self.compute_type.addItems(list(COMPUTE_TYPES))
@@ -204,7 +204,7 @@ class SettingsDialog(QDialog):
         form.addRow("Compute type", self.compute_type)
         return box
 
-    def _server_group(self, settings: Settings) -> QGroupBox:
+    def _server_group(self, settings: WindowSettings) -> QGroupBox:
         self.queue_port = _port(settings.queue_port)
         self.direct_port = _port(settings.direct_port)
         self.tasks_port = _port(settings.tasks_port)
@@ -225,7 +225,7 @@ class SettingsDialog(QDialog):
         index = self.model.findText(text)
         return (self.model.itemData(index) if index >= 0 else text) or self.base.model
 
-    def settings(self) -> Settings:
+    def settings(self) -> WindowSettings:
         return dataclasses.replace(
             self.base,
             model=self.model_name(),
