@@ -115,7 +115,7 @@ def measure() -> dict[str, Any]:
     pcm = live_client.pcm16(wav)
     reference = live_client.READING.read_text()
     started = time.monotonic()
-    result = {name: _one_model(name, wav, pcm, reference) for name in MODELS}
+    result: dict[str, Any] = {name: _one_model(name, wav, pcm, reference) for name in MODELS}
     result["minutes"] = round((time.monotonic() - started) / 60, 1)
     result["load_average"] = round(os.getloadavg()[1], 1)  # 5 minutes, at the end
     save("live", result)

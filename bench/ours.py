@@ -51,11 +51,13 @@ def main() -> None:
         finally:
             runtime.close()
     assert all(t.status == TaskStatus.COMPLETED for t in tasks), [t.error for t in tasks]
-    segments = sum(len(t.result["segments"]) for t in tasks)
+    results = [t.result for t in tasks if t.result is not None]
+    assert len(results) == len(tasks)  # a completed task carries its result
+    segments = sum(len(r["segments"]) for r in results)
     print(json.dumps({"seconds": elapsed, "segments": segments}))
     if args.dump:
         with open(args.dump, "w") as f:
-            json.dump([_dump(t.result) for t in tasks], f)
+            json.dump([_dump(r) for r in results], f)
 
 
 def _dump(result: dict) -> dict:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -207,7 +208,7 @@ def write() -> Path:
     notes = ROOT / "bench" / "NOTES.md"
     target = ROOT / "bench" / "RESULTS.md"
     old = _sections(target.read_text()) if target.exists() else {}
-    groups = [
+    groups: list[tuple[tuple[str, ...], Callable[..., list[str]]]] = [
         (("engine_speed", "engine_memory", "engine_short"), _engine),
         (("server_direct", "server_uploads", "server_websocket"), _server),
         (("server_direct_first",), direct_first_lines),

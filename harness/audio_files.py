@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import wave
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
@@ -28,7 +29,7 @@ def loop_to_file(source: str | Path, target: str | Path, seconds: float) -> Path
     clip = (np.clip(read_all(str(source)), -1, 1) * 32767).astype(np.int16)
     total = int(seconds * 16000)
     target = Path(target)
-    codec = "flac" if target.suffix == ".flac" else "pcm_s16le"
+    codec: Literal["flac", "pcm_s16le"] = "flac" if target.suffix == ".flac" else "pcm_s16le"
     with av.open(str(target), "w") as container:
         stream = container.add_stream(codec, rate=16000, layout="mono")
         written = 0

@@ -107,6 +107,7 @@ class LocalHub:
     @property
     def url(self) -> str:
         host, port = self._server.server_address[:2]
+        assert isinstance(host, str)  # an AF_INET server: never a bytes (AF_UNIX) address
         return f"http://{host}:{port}"
 
     def start(self) -> LocalHub:

@@ -509,7 +509,7 @@ def _fill_decoder(dec, size: ModelSize, table: _Table, ids: dict[str, int], rng)
     direction = dict(zip(names, basis, strict=False))
     language_basis = basis[len(names) :]  # hd directions: the language codes' space
     codes = dict(zip(_LANGUAGES, _language_codes(rng, hd) @ language_basis, strict=True))
-    feature = {("language", c): v for c, v in codes.items()}
+    feature: dict[Hashable, np.ndarray] = {("language", c): v for c, v in codes.items()}
     feature.update({("task", t): direction[t] for t in ("transcribe", "translate")})
     feature["prompt"] = direction["prompt"]
     feature["always"] = sum(direction[src] for src in sources)
@@ -531,7 +531,7 @@ def _fill_decoder(dec, size: ModelSize, table: _Table, ids: dict[str, int], rng)
     # A token the table never names scores -40 everywhere: tens of thousands of them at 0
     # would take a visible share of the probability from the table's choices.
     projection = np.tile(-feature["always"] * 40.0 / np.sqrt(d), (_VOCAB_SIZE, 1))
-    gain = {"always": 1.0}
+    gain: dict[Hashable, float] = {"always": 1.0}
     for target in {dst for _, dst, _ in table.rows}:
         # Each target of the table scores -40 after every other source: no beam can skip
         # ahead along the phrase or end early.

@@ -9,7 +9,7 @@ from typing import TypeVar
 T = TypeVar("T")
 
 
-def until(condition: Callable[[], T], timeout: float = 60.0, what: str = "it") -> T:
+def until(condition: Callable[[], T | None], timeout: float = 60.0, what: str = "it") -> T:
     """Call ``condition`` until it returns something true (returned), failing at ``timeout``."""
     deadline = time.monotonic() + timeout
     while not (value := condition()):

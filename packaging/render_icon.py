@@ -42,7 +42,8 @@ def render(svg: Path, out_dir: Path, size: int = SIZE) -> list[Path]:
             sys.stderr.write(f"render_icon: this Qt cannot write .{fmt}; skipped\n")
             continue
         target = out_dir / f"stackscribe.{fmt}"
-        if not image.save(str(target), fmt.upper()):
+        # PySide6's stubs say the format is bytes; at run time it takes only str (6.12).
+        if not image.save(str(target), fmt.upper()):  # type: ignore[call-overload]
             raise SystemExit(f"render_icon: could not write {target}")
         written.append(target)
     del app

@@ -5,12 +5,18 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pytest
 
 from harness import audio_files, tiny_whisper
 from harness.redis_server import RedisServer
+
+if TYPE_CHECKING:
+    from app.runtime import Runtime
+    from app.settings import Settings
+    from engine.stack.redis import RedisOptions
 
 pytest.register_assert_rewrite("harness.speech")
 
@@ -105,12 +111,12 @@ def ten_minutes(tmp_path_factory: pytest.TempPathFactory, jfk: str) -> str:
 
 
 @pytest.fixture
-def make_settings(tiny_model: str, tmp_path: Path) -> Callable[..., object]:
+def make_settings(tiny_model: str, tmp_path: Path) -> Callable[..., Settings]:
     """Settings for a test run: the generated model, private folders, no Redis."""
     from app.settings import Settings
 
     def make(**overrides: object) -> Settings:
-        values: dict[str, object] = {
+        values: dict[str, Any] = {
             "model": tiny_model,
             "data_dir": str(tmp_path / "data"),
             "model_dir": str(tmp_path / "models"),
@@ -121,22 +127,25 @@ def make_settings(tiny_model: str, tmp_path: Path) -> Callable[..., object]:
             "log_level": "warning",
         }
         values.update(overrides)
-        return Settings(**values)  # type: ignore[arg-type]
+        return Settings(**values)
 
     return make
 
 
 @pytest.fixture
-def make_runtime(make_settings: Callable[..., object]) -> Iterator[Callable[..., object]]:
+def make_runtime(make_settings: Callable[..., Settings]) -> Iterator[Callable[..., Runtime]]:
     """Start a real Runtime (stack host, engine process); everything is closed at teardown."""
     from app.runtime import Runtime
 
     started: list[Runtime] = []
 
     def make(
-        wait: bool = True, durable: bool = False, redis: object = None, **overrides: object
+        wait: bool = True,
+        durable: bool = False,
+        redis: RedisOptions | None = None,
+        **overrides: object,
     ) -> Runtime:
-        runtime = Runtime(make_settings(**overrides), durable=durable, redis=redis)  # type: ignore[arg-type]
+        runtime = Runtime(make_settings(**overrides), durable=durable, redis=redis)
         started.append(runtime)
         if wait:
             status = runtime.supervisor.wait_settled(timeout=60)

@@ -158,6 +158,7 @@ def test_an_edit_survives_a_restart_of_the_journaled_stack(tmp_path) -> None:
     again = MemoryStack(journal=SqliteJournal(path))
     try:
         got = again.get(task.id)
+        assert got is not None and got.result is not None
         assert len(got.result["segments"]) == 3 and got.original_result == result()
     finally:
         again.close()

@@ -17,6 +17,7 @@ import fcntl
 import os
 import wave
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
@@ -26,6 +27,9 @@ from engine.task import TaskStatus
 from gui import dialogs
 from tests.conftest import PHRASE
 from tests.gui.conftest import OFFSCREEN_NOISE, wait_status
+
+if TYPE_CHECKING:  # not at run time: sounddevice must be imported after the ALSA setup
+    from gui.recorder import Recording
 
 pytestmark = OFFSCREEN_NOISE
 
@@ -76,7 +80,7 @@ def test_records_and_transcribes_the_test_microphone(qtbot, make_window):
         qtbot.wait_until(lambda: PHRASE in panel.text.toPlainText(), timeout=60_000)
         assert max(levels) > 40  # speech at about -20 dBFS
         save(window, "live_recording.png")
-        saved = []
+        saved: list[Recording] = []
         panel.saved.connect(saved.append)
         qtbot.mouseClick(panel.record_button, Qt.MouseButton.LeftButton)
         qtbot.wait_until(lambda: talk_until(fd, bool(saved)), timeout=60_000)
@@ -112,7 +116,12 @@ def quit_while_recording(qtbot, window, fd: int) -> None:
     # Closing asks first while a recording runs; "Cancel" keeps the window and the recording.
     asked: list[str] = []
     answer = dialogs.confirm
-    dialogs.confirm = lambda parent, title, text, accept: asked.append(text) or False
+
+    def cancel(parent, title: str, text: str, accept: str) -> bool:
+        asked.append(text)
+        return False
+
+    dialogs.confirm = cancel
     try:
         window.request_close()
     finally:
@@ -133,7 +142,7 @@ def play_first_segment(qtbot, window, task_id: str) -> None:
     window.open_task(task_id)
     view = window.transcript
     qtbot.wait_until(view.play_button.isEnabled, timeout=10_000)
-    played = []
+    played: list[str] = []
     window.player.finished.connect(played.append)
     with qtbot.wait_signal(window.player.started, timeout=10_000):
         view.table.selectRow(0)

@@ -241,9 +241,12 @@ def test_transcript_view_searches_and_copies(qtbot, make_window, jfk, tmp_path, 
 def test_settings_survive_reopening_the_window(qtbot, make_window, monkeypatch, jfk, tmp_path):
     window = make_window(beam_size=1)  # a setting given for the run, not in the dialog
     questions: list[str] = []
-    monkeypatch.setattr(  # a person answering "Restart" in the modal question
-        dialogs, "confirm", lambda parent, title, text, accept: questions.append(title) or True
-    )
+
+    def restart(parent, title: str, text: str, accept: str) -> bool:
+        questions.append(title)
+        return True
+
+    monkeypatch.setattr(dialogs, "confirm", restart)  # a person answering "Restart" in it
     dialog = window.open_settings()
     dialog.language.setCurrentIndex(dialog.language.findData("fr"))
     dialog.task.setCurrentIndex(dialog.task.findData("translate"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+from typing import Any
 
 import pytest
 import websockets
@@ -25,7 +26,7 @@ def _ws(live) -> str:
     return live.direct.replace("http://", "ws://")
 
 
-async def _frames(url: str, first: str | bytes | None, **connect: object) -> list[dict]:
+async def _frames(url: str, first: str | bytes | None, **connect: Any) -> list[dict]:
     frames = []
     async with websockets.connect(url, **connect) as ws:
         if first is not None:
@@ -92,7 +93,7 @@ def test_live_needs_the_key_and_an_allowed_origin(make_server) -> None:
         with pytest.raises(websockets.InvalidStatus):
             asyncio.run(_frames(f"{url}{sep}token=s3cret", start, origin="http://evil.example"))
 
-    async def opened(url: str, **connect: object) -> str:
+    async def opened(url: str, **connect: Any) -> str:
         async with websockets.connect(url, **connect) as ws:
             if "realtime" in url:
                 return json.loads(await ws.recv())["type"]
@@ -127,7 +128,7 @@ async def _drain(ws: websockets.ClientConnection) -> list[dict]:
     return frames
 
 
-async def _first_after_start(url: str, **connect: object) -> str:
+async def _first_after_start(url: str, **connect: Any) -> str:
     async with websockets.connect(url, **connect) as ws:
         await ws.send(json.dumps({"type": "start"}))
         await ws.send(json.dumps({"type": "stop"}))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, Literal
 
 import openai
 import pytest
@@ -20,7 +21,12 @@ def test_transcriptions_in_every_format(client: openai.OpenAI, jfk: str) -> None
     with open(jfk, "rb") as fh:
         plain = client.audio.transcriptions.create(model="whisper-1", file=fh)
     assert plain.text == PHRASE
-    for fmt, start in (("text", PHRASE), ("srt", "1\n00:00:00,000"), ("vtt", "WEBVTT")):
+    formats: list[tuple[Literal["text", "srt", "vtt"], str]] = [
+        ("text", PHRASE),
+        ("srt", "1\n00:00:00,000"),
+        ("vtt", "WEBVTT"),
+    ]
+    for fmt, start in formats:
         with open(jfk, "rb") as fh:
             text = client.audio.transcriptions.create(
                 model="whisper-1", file=fh, response_format=fmt
@@ -41,6 +47,7 @@ def test_verbose_json_with_segments_and_words(client: openai.OpenAI, jfk: str) -
         )
     assert verbose.text == PHRASE and verbose.language == "english"
     assert verbose.duration == pytest.approx(11.0)
+    assert verbose.segments is not None and verbose.words is not None
     assert verbose.segments[0].text.strip() == PHRASE and verbose.segments[0].end > 0
     assert [w.word.strip() for w in verbose.words] == PHRASE.split()
     with open(jfk, "rb") as fh:
@@ -85,5 +92,6 @@ def test_errors_are_openai_errors(client: openai.OpenAI, tmp_path: Path) -> None
     with open(bad, "rb") as fh, pytest.raises(openai.BadRequestError) as info:
         client.audio.transcriptions.create(model="whisper-1", file=fh)
     assert "FFmpeg" in info.value.message
+    unsupported: Any = "tsv"  # not a format the client knows: the server must refuse it
     with open(bad, "rb") as fh, pytest.raises(openai.UnprocessableEntityError):
-        client.audio.transcriptions.create(model="whisper-1", file=fh, response_format="tsv")
+        client.audio.transcriptions.create(model="whisper-1", file=fh, response_format=unsupported)

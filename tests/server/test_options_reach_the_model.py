@@ -14,7 +14,7 @@ from tests.server.conftest import upload, wait_final
 from tests.server.test_tasks_api import poll_tasks
 
 #: (form fields, what the model says), on the queue, direct and tasks listeners alike.
-CASES = [
+CASES: list[tuple[dict[str, object], str]] = [
     ({"language": "de"}, phrase("de")),
     ({"task": "translate"}, phrase(task="translate")),
     ({"initial_prompt": "Stackscribe"}, phrase(prompted=True)),

@@ -67,7 +67,7 @@ def test_lifo_order_of_execution_under_load(live, long_audio: str, jfk: str) -> 
             done = wait_final(client, task_id)
             assert done["status"] == "completed"
             started[task_id] = done["started_at"]
-        order = sorted(started, key=started.get)
+        order = sorted(started, key=lambda t: started[t])
         assert order == [urgent, newest, *reversed(ids)]
 
 

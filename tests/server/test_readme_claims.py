@@ -11,6 +11,7 @@ import json
 import re
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -62,7 +63,7 @@ def test_openai_routes_on_the_queue_listener_and_one_model(live, jfk: str) -> No
 
 
 def test_a_task_shows_its_message_priority_and_options(live, shared_audio: Path) -> None:
-    sent = {
+    sent: dict[str, Any] = {
         "language": "en",
         "task": "translate",
         "initial_prompt": "Ask not",

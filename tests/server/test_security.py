@@ -40,7 +40,9 @@ def test_api_key_guards_every_route_but_health(make_server, jfk: str) -> None:
 
     async def socket(url: str, **kwargs) -> str:
         async with websockets.connect(url, **kwargs) as ws:
-            return await ws.recv()
+            message = await ws.recv()
+            assert isinstance(message, str)  # the server sends JSON text frames
+            return message
 
     base = f"{live.ws}/ws/{task_id}"
     assert "task_update" in asyncio.run(socket(f"{base}?token=s3cret"))

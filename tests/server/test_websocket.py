@@ -7,6 +7,7 @@ import json
 
 import pytest
 import websockets
+from websockets.typing import Origin
 
 from harness.waits import task_status
 from tests.conftest import PHRASE, phrases
@@ -111,7 +112,7 @@ def test_origins_are_checked(live, jfk: str) -> None:
     url = f"{live.ws}/ws/{task_id}"
 
     async def connect(origin: str) -> dict:
-        async with websockets.connect(url, origin=origin) as ws:
+        async with websockets.connect(url, origin=Origin(origin)) as ws:
             return json.loads(await ws.recv())
 
     assert asyncio.run(connect("http://localhost:3000"))["type"] == "task_update"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from engine.pipeline.chunking import chunk_stream, quietest_point
@@ -9,7 +11,7 @@ from engine.pipeline.chunking import chunk_stream, quietest_point
 RATE = 16000
 
 
-def _speechlike(seconds: float, gaps: list[tuple[float, float]], seed: int = 0) -> np.ndarray:
+def _speechlike(seconds: float, gaps: Sequence[tuple[float, float]], seed: int = 0) -> np.ndarray:
     rng = np.random.default_rng(seed)
     signal = (0.2 * rng.standard_normal(int(seconds * RATE))).astype(np.float32)
     for start, end in gaps:

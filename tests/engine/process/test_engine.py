@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.errors import AudioDecodeError
+from engine.errors import AudioDecodeError, StackscribeError
 from engine.process.supervisor import EngineState
 from engine.stack.protocol import StackEvent
 from engine.task import TaskEvent, TaskStatus, TranscribeOptions
@@ -134,9 +134,12 @@ def test_a_killed_engine_is_restarted_and_its_task_runs_again(
     runtime = make_runtime()
     task, _ = runtime.service.submit(ten_minutes, "ten.flac", TranscribeOptions(beam_size=5))
     seen = threading.Event()
-    unsubscribe = runtime.service.subscribe(
-        lambda e: isinstance(e, TaskEvent) and e.progress > 0 and seen.set()
-    )
+
+    def on_event(event: StackEvent) -> None:
+        if isinstance(event, TaskEvent) and event.progress > 0:
+            seen.set()
+
+    unsubscribe = runtime.service.subscribe(on_event)
     assert seen.wait(60)
     unsubscribe()
     old_pid = runtime.supervisor.status.pid
@@ -153,6 +156,6 @@ def test_a_missing_model_is_reported_not_raised(make_runtime, jfk: str) -> None:
     status = runtime.supervisor.wait_settled(timeout=30)
     assert status.state == EngineState.UNAVAILABLE
     assert "large-v3" in status.error and "models download" in status.error
-    with pytest.raises(Exception) as info:
+    with pytest.raises(StackscribeError) as info:
         runtime.service.submit(jfk, "jfk.flac")
     assert info.value.status == 503

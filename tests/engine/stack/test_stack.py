@@ -192,16 +192,16 @@ def test_every_change_is_published(stack) -> None:
         assert time.monotonic() < deadline, "the listener still subscribed saw nothing"
         time.sleep(0.01)
     stays()
-    updates = updates()
-    assert [e.status for e in updates] == [
+    seen = updates()
+    assert [e.status for e in seen] == [
         TaskStatus.QUEUED,
         TaskStatus.PROCESSING,
         TaskStatus.PROCESSING,
         TaskStatus.COMPLETED,
     ]
-    assert updates[0].queue_position == 1
-    assert updates[2].segment == {"text": "hi"} and updates[2].progress == 0.5
-    assert updates[3].result == {"text": "hi"}
+    assert seen[0].queue_position == 1
+    assert seen[2].segment == {"text": "hi"} and seen[2].progress == 0.5
+    assert seen[3].result == {"text": "hi"}
     assert any(isinstance(e, QueueChanged) for e in events)
     assert [e for e in events if getattr(e, "task_id", None) == after.id] == []
 
