@@ -49,6 +49,21 @@ def _add_settings(
         )
 
 
+class _Version(argparse.Action):
+    """``--version``: the package's metadata is read only when asked (it costs ~50 ms)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str) -> None:
+        super().__init__(
+            option_strings, argparse.SUPPRESS, nargs=0, help="show the version and exit"
+        )
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        from app.version import version
+
+        print(f"stackscribe {version()}")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="stackscribe",
@@ -57,7 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
         + ". With no mode, the GUI opens when a display is available, "
         "the headless server starts otherwise.",
     )
-    parser.add_argument("--version", action="version", version="stackscribe 0.1.0")
+    parser.add_argument("--version", action=_Version)
     sub = parser.add_subparsers(dest="mode", metavar="MODE")
     _add_settings(sub.add_parser("gui", help="open the desktop window"), "gui")
     _add_settings(sub.add_parser("serve", help="run the HTTP server headless"), "serve")

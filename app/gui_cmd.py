@@ -15,8 +15,8 @@ import signal
 import sys
 from collections.abc import Callable
 
-from app.serve_cmd import check_exposure, server_config
 from app.settings import Settings
+from app.startup import check_exposure, host_runtime, server_runner
 from engine.process.supervisor import EngineStatus
 
 log = logging.getLogger(__name__)
@@ -34,29 +34,18 @@ class HostedBackend:
     def __init__(
         self, settings: Settings, on_engine_change: Callable[[EngineStatus], None]
     ) -> None:
-        from app.runtime import Runtime, redis_options
-        from app.serve_cmd import remove_orphan_uploads
         from server.runner import ServerRunner
 
         self.settings = settings
-        self.runtime = Runtime(
-            settings,
-            on_engine_change=on_engine_change,
-            durable=True,
-            redis=redis_options(settings),
-        )
-        remove_orphan_uploads(server_config(settings).uploads_dir, self.runtime)
+        # Durable even when only direct is served: the window's own tasks are kept.
+        self.runtime = host_runtime(settings, durable=True, on_engine_change=on_engine_change)
         self.service = self.runtime.service
         self.server_error: str | None = None
         self._runner: ServerRunner | None = None
         if not settings.served:
             self.server_error = "No listener is served (--listeners, or every port is 0)"
             return
-        self._runner = ServerRunner(
-            self.service,
-            server_config(settings),
-            "debug" if settings.log_level == "debug" else "warning",
-        )
+        self._runner = server_runner(settings, self.service)
         try:
             self._runner.start()
         except (OSError, RuntimeError) as exc:

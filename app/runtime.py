@@ -12,15 +12,13 @@ import functools
 import logging
 import multiprocessing
 from collections.abc import Callable
-from pathlib import Path
 
+from app import configs
 from app.logs import ForwardedLogs, configure_child
 from app.settings import Settings
-from engine.live.hub import LiveHub, LiveLimits
-from engine.pipeline.transcriber import DecodeSettings
+from engine.live.hub import LiveHub
 from engine.process.main import engine_main
 from engine.process.supervisor import EngineStatus, EngineSupervisor
-from engine.process.worker import EngineConfig
 from engine.redact import redact
 from engine.service import TaskService
 from engine.stack.journal import SqliteJournal
@@ -50,14 +48,7 @@ def redis_options(settings: Settings) -> RedisOptions | None:
             "Redis at %s does not answer yet: tasks wait locally until it does",
             redact(settings.redis_url),
         )
-    return RedisOptions(
-        url=settings.redis_url,
-        prefix=settings.redis_prefix,
-        max_size=settings.max_queue_size,
-        result_ttl=settings.result_ttl,
-        lease_seconds=settings.lease_seconds,
-        max_attempts=settings.max_attempts,
-    )
+    return configs.redis_options(settings)
 
 
 class Runtime:
@@ -102,13 +93,7 @@ class Runtime:
             self._undo.callback(self.stack.close)
         self.backend = self.stack.backend
         self._logs = ForwardedLogs(multiprocessing.get_context("spawn"))
-        self.live = LiveHub(
-            LiveLimits(
-                max_streams=settings.live_max_streams,
-                max_frame_bytes=settings.live_max_frame_kb * 1024,
-                max_seconds=settings.live_max_minutes * 60,
-            )
-        )
+        self.live = LiveHub(configs.live_limits(settings))
         self._host = StackHost({"stack": self.local, "direct": self.direct, "live": self.live})
         address = self._host.start()
         self._undo.callback(self._host.stop)
@@ -117,7 +102,7 @@ class Runtime:
         self.supervisor = EngineSupervisor(
             model=settings.model,
             cache_dir=settings.model_cache,
-            make_config=self._engine_config,
+            make_config=functools.partial(configs.engine_config, settings),
             target=functools.partial(
                 engine_main,
                 configure_logging=functools.partial(
@@ -133,28 +118,6 @@ class Runtime:
         )
         self.service = TaskService(self.stack, self.direct, self.supervisor, live=self.live)
         self.supervisor.start()
-
-    def _engine_config(self, engine_id: str, model_path: str) -> EngineConfig:
-        s = self.settings
-        return EngineConfig(
-            engine_id=engine_id,
-            model_name=s.model,
-            model_path=model_path,
-            device=s.device,
-            compute_type=s.compute_type,
-            cpu_threads=s.cpu_threads,
-            worker_timeout=s.worker_timeout,
-            decode=DecodeSettings(
-                decode_mode=s.decode_mode,
-                batch_size=s.batch_size,
-                beam_size=s.beam_size,
-                batched_min_seconds=s.batched_min_seconds,
-                replacements=s.replacement_table,
-                fallback=s.batched_fallback == "on",
-            ),
-            work_dir=str(Path(s.data_path) / "work" / engine_id),
-            lease_seconds=s.lease_seconds,
-        )
 
     def close(self, timeout: float = 5.0) -> None:
         self.supervisor.stop(timeout)

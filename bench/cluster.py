@@ -9,9 +9,9 @@ from typing import Any
 
 from bench.common import model, save
 from engine.stack.memory import MemoryStack
-from engine.stack.redis import RedisStack
 from engine.stack.sharing import StackHost, connect
 from engine.task import Task, TaskStatus
+from harness import defaults
 from harness.redis_server import RedisServer
 from harness.workers import start_worker
 
@@ -51,7 +51,7 @@ def operations() -> dict[str, Any]:
         for name, fsync in (("redis_aof_always", "always"), ("redis_aof_everysec", "everysec")):
             server = RedisServer(Path(folder) / name, aof=True, fsync=fsync).start()
             try:
-                stack = RedisStack(server.url, prefix="bench:")
+                stack = defaults.redis_stack(server.url, "bench:")
                 result[name] = _rates(stack, stack, str(audio))
                 stack.close()
             finally:
@@ -69,7 +69,7 @@ def recovery(runs: int = 3) -> dict[str, Any]:
         root = Path(folder)
         server = RedisServer(root / "redis").start()
         hour = loop_to_file(shared_audio_dir() / "jfk.flac", root / "hour.flac", 3600)
-        client = RedisStack(server.url, prefix="rec:")
+        client = defaults.redis_stack(server.url, "rec:")
         try:
             for run in range(runs):
                 workers = [

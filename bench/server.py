@@ -142,8 +142,8 @@ def uploads(count: int = 1000, concurrency: int = 16) -> dict[str, Any]:
 
 def websocket(subscribers: int = 50, frames: int = 200) -> dict[str, Any]:
     """Progress events to 50 WebSocket subscribers: latency from the event to each client."""
+    from app.configs import server_config
     from app.runtime import Runtime
-    from app.serve_cmd import server_config
     from app.settings import Settings
     from engine.task import Task
     from server.runner import ServerRunner

@@ -48,11 +48,11 @@ Report = Callable[[str, str, str], None]
 @dataclass(frozen=True)
 class WatchConfig:
     folder: Path
+    poll_seconds: float  # WATCH_POLL_SECONDS and WATCH_SETTLE_SECONDS, from the app's settings
+    settle_seconds: float
     output_dir: Path | None = None  # None: next to each file
     formats: tuple[str, ...] = ("txt",)
     options: TranscribeOptions = field(default_factory=TranscribeOptions)
-    poll_seconds: float = 2.0
-    settle_seconds: float = 3.0
     layout: SubtitleLayout | None = None  # of srt and vtt
 
 

@@ -25,7 +25,7 @@ def _base(ctx: ServerContext, title: str, description: str) -> FastAPI:
     app = FastAPI(
         title=title,
         description=description,
-        version="0.1.0",
+        version=ctx.config.version,
         docs_url=None,  # served by guards.install_docs, behind the API key
         redoc_url=None,
         openapi_url=None,

@@ -72,8 +72,8 @@ class CallbackSender:
         self,
         service: TaskService,
         hosts: tuple[str, ...],
-        secret: str = "",
-        attempts: int = 4,
+        secret: str,
+        attempts: int,
         backoff: float = 1.0,
     ) -> None:
         self.service = service

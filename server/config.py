@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -13,23 +13,27 @@ LISTENERS = ("queue", "direct", "tasks")
 
 @dataclass(frozen=True)
 class ServerConfig:
-    """Ports of 0 bind any free port; a listener left out of ``listeners`` is not served."""
+    """Ports of 0 bind any free port; a listener left out of ``listeners`` is not served.
 
-    host: str = "127.0.0.1"
-    queue_port: int = 8000
-    direct_port: int = 8001
-    tasks_port: int = 8002
-    listeners: tuple[str, ...] = LISTENERS
-    max_upload_bytes: int = 2048 * 1024 * 1024
-    api_key: str = ""
-    cors_origins: tuple[str, ...] = ("http://localhost:3000", "http://127.0.0.1:3000")
-    uploads_dir: Path = Path("uploads")
-    model: str = ""
-    public_settings: dict[str, Any] = field(default_factory=dict)
-    max_retries: int = 2  # shown as max_retries on the tasks listener
-    callback_hosts: tuple[str, ...] = ("localhost", "127.0.0.1", "::1")
-    callback_secret: str = ""
-    callback_attempts: int = 4
+    No defaults: the app builds it from its settings, where each is declared.
+    """
+
+    host: str
+    queue_port: int
+    direct_port: int
+    tasks_port: int
+    listeners: tuple[str, ...]
+    max_upload_bytes: int
+    api_key: str
+    cors_origins: tuple[str, ...]
+    uploads_dir: Path
+    model: str
+    public_settings: dict[str, Any]
+    max_retries: int  # shown as max_retries on the tasks listener
+    callback_hosts: tuple[str, ...]
+    callback_secret: str
+    callback_attempts: int
+    version: str  # Stackscribe's, shown in the OpenAPI documents
 
     def port(self, listener: str) -> int:
         return getattr(self, f"{listener}_port")

@@ -37,11 +37,11 @@ Listener = Callable[[list[dict[str, Any]]], None]
 
 @dataclass(frozen=True)
 class LiveLimits:
-    """Bounds on live streams (from the app's settings)."""
+    """Bounds on live streams (from the app's settings, where their defaults are declared)."""
 
-    max_streams: int = 4
-    max_frame_bytes: int = 256 * 1024
-    max_seconds: float = 4 * 3600.0
+    max_streams: int
+    max_frame_bytes: int
+    max_seconds: float
 
 
 @dataclass
@@ -64,8 +64,8 @@ class _Stream:
 class LiveHub:
     """Every open live stream of one host; thread-safe."""
 
-    def __init__(self, limits: LiveLimits | None = None) -> None:
-        self.limits = limits or LiveLimits()
+    def __init__(self, limits: LiveLimits) -> None:
+        self.limits = limits
         self._cond = threading.Condition(threading.RLock())
         self._streams: dict[str, _Stream] = {}
         self._ready = True  # False while the engine cannot serve streams

@@ -84,7 +84,7 @@ class Decoder(Protocol):
 class WhisperDecoder:
     """A :class:`Decoder` over a loaded faster-whisper model (the engine's own)."""
 
-    def __init__(self, model: Any, beam_size: int = 5) -> None:
+    def __init__(self, model: Any, beam_size: int) -> None:
         self.model = model
         self.beam_size = beam_size
 

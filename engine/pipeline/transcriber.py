@@ -50,19 +50,23 @@ class Transcriber(Protocol):
 
 @dataclass(frozen=True)
 class DecodeSettings:
-    """How the transcriber decodes, set once per engine from the app's settings."""
+    """How the transcriber decodes, set once per engine from the app's settings.
 
-    decode_mode: str = "auto"
-    batch_size: int = 0  # 0: chosen for the device
-    beam_size: int = 5
-    batched_min_seconds: float = 30.0
-    #: Speech left after a batched window's last word that is read again (0: never).
-    tail_seconds: float = 2.0
+    Only what is not a setting has a default here; the rest comes from the app's settings,
+    where each is declared.
+    """
+
+    decode_mode: str
+    batch_size: int  # 0: chosen for the device
+    beam_size: int
+    batched_min_seconds: float
     #: A batched window that fails sequential decoding's thresholds is decoded again as
     #: sequential decoding would (temperature fallback, silence skipped).
-    fallback: bool = True
+    fallback: bool
     #: The word-replacement table applied to every segment (REPLACEMENTS).
-    replacements: Table = ()
+    replacements: Table
+    #: Speech left after a batched window's last word that is read again (0: never).
+    tail_seconds: float = 2.0
 
 
 def resolve_device(device: str, compute_type: str) -> tuple[str, str]:
@@ -87,16 +91,16 @@ class WhisperTranscriber:
         self,
         model_path: str,
         *,
-        device: str = "auto",
-        compute_type: str = "auto",
-        cpu_threads: int = 0,
+        device: str,
+        compute_type: str,
+        cpu_threads: int,
+        settings: DecodeSettings,
         num_workers: int = 2,
-        settings: DecodeSettings | None = None,
     ) -> None:
         from faster_whisper import WhisperModel
 
         self.device, self.compute_type = resolve_device(device, compute_type)
-        self.settings = settings or DecodeSettings()
+        self.settings = settings
         if self.settings.batch_size <= 0:
             # Measured on a 2-core CPU (bench/RESULTS.md): batches above 2-4 windows gain no
             # speed there, while each window of beam search holds its own attention cache.

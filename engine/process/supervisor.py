@@ -97,7 +97,7 @@ class EngineSupervisor:
         address: StackAddress,
         stacks: dict[str, TaskStack],
         worker_timeout: float,
-        max_attempts: int = 3,
+        max_attempts: int,
         on_change: Callable[[EngineStatus], None] | None = None,
     ) -> None:
         self.model = model

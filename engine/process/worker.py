@@ -15,7 +15,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from engine.errors import (
@@ -47,18 +47,21 @@ _COMMIT_PATIENCE = 300.0  # seconds a finished result waits for an unreachable s
 
 @dataclass(frozen=True)
 class EngineConfig:
-    """Everything an engine process needs, passed to it when it is spawned."""
+    """Everything an engine process needs, passed to it when it is spawned.
+
+    No defaults: the app builds it from its settings, where each value is declared.
+    """
 
     engine_id: str
     model_name: str
     model_path: str
-    device: str = "auto"
-    compute_type: str = "auto"
-    cpu_threads: int = 0
-    worker_timeout: float = 1200.0
-    decode: DecodeSettings = field(default_factory=DecodeSettings)
-    work_dir: str = ""  # where audio fetched from a remote stack is kept while it runs
-    lease_seconds: float = 10.0
+    device: str
+    compute_type: str
+    cpu_threads: int
+    worker_timeout: float
+    decode: DecodeSettings
+    work_dir: str  # where audio fetched from a remote stack is kept while it runs
+    lease_seconds: float
 
 
 def _clock(seconds: float) -> str:

@@ -126,24 +126,21 @@ def task_from_hash(fields: dict[str, str]) -> Task:
 
 @dataclass(frozen=True)
 class RedisOptions:
-    """How to reach and use the shared stack (picklable: engines get it at spawn)."""
+    """How to reach and use the shared stack (picklable: engines get it at spawn).
+
+    No defaults here: the app builds these from its settings (REDIS_URL, REDIS_PREFIX,
+    MAX_QUEUE_SIZE, RESULT_TTL, LEASE_SECONDS, MAX_ATTEMPTS), where each is declared.
+    """
 
     url: str
-    prefix: str = "stackscribe:"
-    max_size: int = 0
-    result_ttl: int = 7 * 24 * 3600
-    lease_seconds: float = 10.0
-    max_attempts: int = 3
+    prefix: str
+    max_size: int  # 0: unlimited
+    result_ttl: int  # seconds
+    lease_seconds: float
+    max_attempts: int
 
     def open(self) -> RedisStack:
-        return RedisStack(
-            self.url,
-            prefix=self.prefix,
-            max_size=self.max_size,
-            result_ttl=self.result_ttl,
-            lease_seconds=self.lease_seconds,
-            max_attempts=self.max_attempts,
-        )
+        return RedisStack(self)
 
 
 class RedisStack:
@@ -151,23 +148,14 @@ class RedisStack:
 
     backend = "redis"
 
-    def __init__(
-        self,
-        url: str,
-        *,
-        prefix: str = "stackscribe:",
-        max_size: int = 0,
-        result_ttl: int = 7 * 24 * 3600,
-        lease_seconds: float = 10.0,
-        max_attempts: int = 3,
-    ) -> None:
-        self.url = url
-        self.prefix = prefix
-        self.max_size = max_size
-        self.result_ttl = result_ttl
-        self.lease_ms = int(lease_seconds * 1000)
-        self.max_attempts = max_attempts
-        self.client: Any = connect(url)
+    def __init__(self, options: RedisOptions) -> None:
+        self.url = options.url
+        self.prefix = options.prefix
+        self.max_size = options.max_size
+        self.result_ttl = options.result_ttl
+        self.lease_ms = int(options.lease_seconds * 1000)
+        self.max_attempts = options.max_attempts
+        self.client: Any = connect(self.url)
         self._scripts = {
             name: self.client.register_script(getattr(scripts, name))
             for name in (

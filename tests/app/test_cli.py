@@ -35,6 +35,14 @@ def test_help_lists_every_mode() -> None:
         assert mode in result.stdout
 
 
+def test_version_is_the_installed_package_s() -> None:
+    import importlib.metadata
+
+    result = app("--version")
+    assert result.returncode == 0
+    assert result.stdout == f"stackscribe {importlib.metadata.version('stackscribe')}\n"
+
+
 def test_help_imports_nothing_heavy() -> None:
     code = (
         "import sys\nfrom app.cli import build_parser\nbuild_parser().format_help()\n"

@@ -11,8 +11,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from engine.stack.redis import RedisOptions
 from engine.task import TaskEvent, TaskStatus
+from harness import defaults
 from harness.redis_server import RedisServer, free_port
 from harness.workers import AppProcess
 from tests.conftest import PHRASE, phrases
@@ -35,7 +35,7 @@ def test_redis_killed_and_restarted_every_task_ends_once(
 ) -> None:
     server = RedisServer(tmp_path / "redis").start()
     try:
-        options = RedisOptions(server.url, prefix="restart:", lease_seconds=6)
+        options = defaults.redis_options(server.url, "restart:", lease_seconds=6)
         runtime = make_runtime(redis=options, durable=True)
         completions: collections.Counter[str] = collections.Counter()
         lock = threading.Lock()

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from engine.stack.memory import MemoryStack
-from engine.stack.redis import RedisOptions, RedisStack
 from engine.stack.resilient import ResilientStack
 from engine.task import Task, TaskStatus
+from harness import defaults
 
 pytestmark = [pytest.mark.redis, pytest.mark.timeout(240)]
 
@@ -27,7 +27,7 @@ def test_uploads_are_deleted_even_when_the_final_event_is_missed(
     make_runtime, redis_server, redis_prefix: str, tmp_path: Path, jfk: str
 ) -> None:
     runtime = make_runtime(
-        redis=RedisOptions(url=redis_server.url, prefix=redis_prefix), redis_url=redis_server.url
+        redis=defaults.redis_options(redis_server.url, redis_prefix), redis_url=redis_server.url
     )
     runtime.service.close()  # the host hears no event from now on, as while reconnecting
     upload_path = tmp_path / "upload.flac"
@@ -41,7 +41,7 @@ def test_uploads_are_deleted_even_when_the_final_event_is_missed(
 def test_positions_never_collide_while_degraded(redis_server, redis_prefix: str) -> None:
     local = MemoryStack()
     # A long check interval: the monitor must not move the local tasks during the test.
-    stack = ResilientStack(RedisStack(redis_server.url, prefix=redis_prefix), local, 60)
+    stack = ResilientStack(defaults.redis_stack(redis_server.url, redis_prefix), local, 60)
     try:
         in_redis = [Task(filename=f"r{i}", source=__file__) for i in range(2)]
         for task in in_redis:

@@ -10,6 +10,7 @@ import pytest
 
 from engine.stack.redis import RedisStack
 from engine.task import Task, TaskStatus
+from harness import defaults
 from harness.workers import start_worker
 from tests.conftest import phrases
 
@@ -19,7 +20,7 @@ pytestmark = [pytest.mark.redis, pytest.mark.timeout(240)]
 @pytest.fixture
 def client(redis_server, redis_prefix: str):
     # Long enough that a busy 2-core machine renews it in time; short enough to expire in a test.
-    stack = RedisStack(redis_server.url, prefix=redis_prefix, lease_seconds=6)
+    stack = defaults.redis_stack(redis_server.url, redis_prefix, lease_seconds=6)
     stack.start_reaper(0.5)
     yield stack
     stack.close()

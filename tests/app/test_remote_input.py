@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.stack.redis import RedisOptions
 from engine.task import Task, TaskStatus
+from harness import defaults
 
 pytestmark = [pytest.mark.redis, pytest.mark.timeout(120)]
 
@@ -17,7 +17,7 @@ def test_a_playlist_from_redis_is_refused_by_the_engine(
     make_runtime, redis_server, redis_prefix: str, tmp_path: Path, jfk: str
 ) -> None:
     runtime = make_runtime(
-        redis=RedisOptions(url=redis_server.url, prefix=redis_prefix), redis_url=redis_server.url
+        redis=defaults.redis_options(redis_server.url, redis_prefix), redis_url=redis_server.url
     )
     playlist = tmp_path / "talk.m3u8"
     playlist.write_text(

@@ -16,11 +16,11 @@ def stack_factory(request: pytest.FixtureRequest) -> Iterator[Callable[..., obje
         if request.param == "memory":
             stack = MemoryStack(**kwargs)  # type: ignore[arg-type]
         else:
-            from engine.stack.redis import RedisStack
+            from harness import defaults
 
             server = request.getfixturevalue("redis_server")
             prefix = request.getfixturevalue("redis_prefix")
-            stack = RedisStack(server.url, prefix=prefix, **kwargs)  # type: ignore[arg-type]
+            stack = defaults.redis_stack(server.url, prefix, **kwargs)
         made.append(stack)
         return stack
 

@@ -12,17 +12,18 @@ from pathlib import Path
 import pytest
 
 from engine import formats
-from engine.pipeline.transcriber import DecodeSettings, WhisperTranscriber
+from engine.pipeline.transcriber import WhisperTranscriber
 from engine.replacements import parse
 from engine.subtitles import SubtitleLayout
 from engine.task import TranscribeOptions
+from harness import defaults
 
 MODES = ("sequential", "batched")
 
 
 @pytest.fixture(scope="module")
 def tiny_en(tiny_en_model: str) -> WhisperTranscriber:
-    return WhisperTranscriber(tiny_en_model, device="cpu", cpu_threads=2, num_workers=1)
+    return defaults.transcriber(tiny_en_model, device="cpu", cpu_threads=2, num_workers=1)
 
 
 @pytest.fixture(scope="module")
@@ -50,12 +51,14 @@ def test_hotwords_teach_the_decoder_a_name(tiny_en, hotwords_mp3: str, mode: str
 
 @pytest.mark.parametrize("mode", MODES)
 def test_replacements_reach_every_export(tiny_en_model: str, hotwords_mp3: str, mode: str) -> None:
-    fixer = WhisperTranscriber(
+    fixer = defaults.transcriber(
         tiny_en_model,
         device="cpu",
         cpu_threads=2,
         num_workers=1,
-        settings=DecodeSettings(replacements=parse("comfy eye=ComfyUI; folder=directory")),
+        settings=defaults.decode_settings(
+            replacements=parse("comfy eye=ComfyUI; folder=directory")
+        ),
     )
     result = run(fixer, hotwords_mp3, decode_mode=mode)
     assert result.text == "Then you go into your ComfyUI directory again in the ComfyUI."

@@ -43,18 +43,18 @@ def make_window(
     leave the listener out)."""
     import dataclasses
 
-    from app import gui_cmd
+    from app import configs
     from app.gui_cmd import HostedBackend
     from gui.main_window import MainWindow
     from gui.preferences import PreferenceStore
 
-    configured = gui_cmd.server_config
+    configured = configs.server_config
 
     def ephemeral(settings):  # as tests/server/conftest.py's make_server does
         config = configured(settings)
         return dataclasses.replace(config, **{f"{n}_port": 0 for n in config.listeners})
 
-    monkeypatch.setattr(gui_cmd, "server_config", ephemeral)
+    monkeypatch.setattr(configs, "server_config", ephemeral)
     opened: list[MainWindow] = []
 
     def make(wait: bool = True, factory: object = None, **overrides: object) -> MainWindow:

@@ -272,8 +272,8 @@ def test_worker_takes_a_task_from_a_shared_redis_stack(
     redis_server,
     redis_prefix: str,
 ) -> None:
-    from engine.stack.redis import RedisStack
     from engine.task import Task, TaskStatus
+    from harness import defaults
 
     shared = ["--redis-url", redis_server.url, "--redis-prefix", redis_prefix]
     log = tmp_path / "worker.log"
@@ -282,7 +282,7 @@ def test_worker_takes_a_task_from_a_shared_redis_stack(
             [str(bundle.exe), "worker", *shared, *folders], env=env, stdout=sink, stderr=sink
         )
     started.append(proc)
-    stack = RedisStack(redis_server.url, prefix=redis_prefix)
+    stack = defaults.redis_stack(redis_server.url, redis_prefix)
     try:
         task = Task(filename="jfk.flac", source=jfk)
         stack.push(task)

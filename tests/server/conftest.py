@@ -44,7 +44,7 @@ class Live:
 
 @pytest.fixture
 def make_server(make_runtime: Callable[..., Runtime]) -> Iterator[Callable[..., Live]]:
-    from app.serve_cmd import server_config
+    from app.configs import server_config
     from server.runner import ServerRunner
 
     runners: list[ServerRunner] = []

@@ -221,10 +221,10 @@ def test_a_receiver_that_refuses_is_not_retried(make_server, receiver, jfk: str)
 def test_a_task_finished_by_a_redis_worker_is_called_back(
     make_server, receiver, redis_server, redis_prefix, tiny_model, long_audio, jfk, tmp_path
 ) -> None:
-    from engine.stack.redis import RedisOptions
+    from harness import defaults
     from harness.workers import start_worker
 
-    options = RedisOptions(url=redis_server.url, prefix=redis_prefix)
+    options = defaults.redis_options(redis_server.url, redis_prefix)
     live = make_server(redis=options, redis_url=redis_server.url)
     worker = None
     try:

@@ -13,7 +13,7 @@ import httpx
 import pytest
 import websockets
 
-from engine.stack.redis import RedisOptions
+from harness import defaults
 from harness.redis_server import RedisServer
 from tests.server.conftest import upload, wait_final
 
@@ -171,7 +171,7 @@ def test_a_known_task_is_503_not_404_while_redis_is_away(
 ) -> None:
     server = RedisServer(tmp_path / "redis").start()
     try:
-        live = make_server(redis=RedisOptions(url=server.url, prefix="away:"), redis_url=server.url)
+        live = make_server(redis=defaults.redis_options(server.url, "away:"), redis_url=server.url)
         with live.client() as client:
             task_id = upload(client, jfk).json()["task_id"]
             assert wait_final(client, task_id)["status"] == "completed"
@@ -212,7 +212,7 @@ def test_a_slow_stack_never_stalls_the_event_loop(make_server, tmp_path: Path, j
 
     server = RedisServer(tmp_path / "redis").start()
     try:
-        live = make_server(redis=RedisOptions(url=server.url, prefix="slow:"), redis_url=server.url)
+        live = make_server(redis=defaults.redis_options(server.url, "slow:"), redis_url=server.url)
         with live.client() as client:
             task_id = upload(client, jfk).json()["task_id"]
             assert wait_final(client, task_id)["status"] == "completed"

@@ -33,7 +33,7 @@ def refused(port: int) -> bool:
 
 @pytest.mark.parametrize("served", SELECTIONS, ids=["+".join(s) for s in SELECTIONS])
 def test_only_the_chosen_listeners_are_served(make_runtime, served: tuple[str, ...]) -> None:
-    from app.serve_cmd import server_config
+    from app.configs import server_config
     from server.runner import ServerRunner
 
     runtime = make_runtime(wait=False, listeners=",".join(served))

@@ -17,7 +17,7 @@ import pytest
 import redis
 import websockets
 
-from engine.stack.redis import RedisOptions
+from harness import defaults
 from harness.hf_hub import LocalHub
 from harness.workers import AppProcess
 from tests.server.conftest import upload, wait_final
@@ -43,7 +43,7 @@ def test_a_separate_worker_s_progress_reaches_websocket_clients_and_results_expi
     shared_audio: Path,
 ) -> None:
     local_hub.hold("model.bin", after=0)  # the server's own engine never gets its model
-    options = RedisOptions(url=redis_server.url, prefix=redis_prefix, result_ttl=TTL)
+    options = defaults.redis_options(redis_server.url, redis_prefix, result_ttl=TTL)
     live = make_server(
         wait=False,
         model="tiny",
@@ -109,7 +109,7 @@ def test_positions_while_redis_is_away_read_over_http(
     own = RedisServer(tmp_path / "redis").start()  # this test takes it away
     try:
         local_hub.hold("model.bin", after=0)  # no engine takes a task: positions stay put
-        options = RedisOptions(url=own.url, prefix=redis_prefix)
+        options = defaults.redis_options(own.url, redis_prefix)
         live = make_server(wait=False, model="tiny", redis=options, redis_url=own.url)
         with live.client() as client:
 

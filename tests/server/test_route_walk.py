@@ -16,7 +16,7 @@ import websockets
 from fastapi.routing import APIWebSocketRoute, iter_route_contexts
 from starlette.routing import Route
 
-from app.serve_cmd import server_config
+from app.configs import server_config
 from server.app import APPS
 from server.context import ServerContext
 

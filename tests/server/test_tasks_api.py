@@ -313,9 +313,9 @@ def test_last_backup_is_the_last_save_redis_reports(
 ) -> None:
     import redis as redis_client
 
-    from engine.stack.redis import RedisOptions
+    from harness import defaults
 
-    options = RedisOptions(url=redis_server.url, prefix=redis_prefix)
+    options = defaults.redis_options(redis_server.url, redis_prefix)
     live = make_server(durable=True, redis=options, redis_url=redis_server.url)
     client = redis_client.Redis.from_url(redis_server.url)
     client.save()
@@ -334,12 +334,12 @@ def test_last_backup_is_the_last_save_redis_reports(
 
 @pytest.mark.redis
 def test_the_queue_card_sees_redis_go_away(make_server, tmp_path: Path, jfk: str) -> None:
-    from engine.stack.redis import RedisOptions
+    from harness import defaults
     from harness.redis_server import RedisServer
 
     own = RedisServer(tmp_path / "redis").start()  # this test kills it
     try:
-        options = RedisOptions(url=own.url, prefix="away:")
+        options = defaults.redis_options(own.url, "away:")
         live = make_server(durable=True, redis=options, redis_url=own.url)
         with live.client() as queue:
             assert queue.get("/health").json()["queue_service"]["healthy"] is True

@@ -9,10 +9,11 @@ import pytest
 
 from engine.errors import InvalidParameter, TooLarge, Unavailable
 from engine.live.agreement import LocalAgreement
-from engine.live.hub import MAX_PIECE, LiveHub, LiveLimits
+from engine.live.hub import MAX_PIECE, LiveHub
 from engine.live.pcm import PcmConverter
 from engine.live.streamer import LiveOptions
 from engine.result import Word
+from harness import defaults
 
 
 def words(text: str, start: float = 0.0, step: float = 0.5) -> list[Word]:
@@ -151,7 +152,7 @@ def _sink() -> tuple[list[dict], object]:
 
 
 def test_the_hub_serves_the_stream_waiting_longest_one_piece_at_a_time() -> None:
-    hub = LiveHub(LiveLimits(max_streams=3))
+    hub = LiveHub(defaults.live_limits(max_streams=3))
     _, sink = _sink()
     first = hub.open(LiveOptions(), sink)
     second = hub.open(LiveOptions(), sink)
@@ -170,7 +171,7 @@ def test_the_hub_serves_the_stream_waiting_longest_one_piece_at_a_time() -> None
 
 
 def test_the_hub_limits_streams_length_and_refuses_audio_after_stop() -> None:
-    hub = LiveHub(LiveLimits(max_streams=1, max_seconds=1.0))
+    hub = LiveHub(defaults.live_limits(max_streams=1, max_seconds=1.0))
     events, sink = _sink()
     stream = hub.open(LiveOptions(), sink)
     with pytest.raises(Unavailable, match="LIVE_MAX_STREAMS"):
@@ -188,7 +189,7 @@ def test_the_hub_limits_streams_length_and_refuses_audio_after_stop() -> None:
 
 
 def test_a_commit_cuts_the_piece_where_the_client_committed() -> None:
-    hub = LiveHub()
+    hub = LiveHub(defaults.live_limits())
     _, sink = _sink()
     stream = hub.open(LiveOptions(), sink)
     hub.feed(stream, np.zeros(8000, np.float32))
@@ -202,7 +203,7 @@ def test_a_commit_cuts_the_piece_where_the_client_committed() -> None:
 
 
 def test_take_waits_for_audio() -> None:
-    hub = LiveHub()
+    hub = LiveHub(defaults.live_limits())
     _, sink = _sink()
     stream = hub.open(LiveOptions(), sink)
     timer = threading.Timer(0.1, hub.feed, (stream, np.zeros(16000, np.float32)))

@@ -14,21 +14,21 @@ import sys
 
 import pytest
 
-from engine.pipeline.transcriber import DecodeSettings, WhisperTranscriber
+from engine.pipeline.transcriber import WhisperTranscriber
 from engine.task import TranscribeOptions
-from harness import speech, wer
+from harness import defaults, speech, wer
 
 CACHE = speech.TEST_CACHE
 
 
 @pytest.fixture(scope="module")
 def tiny_en(tiny_en_model: str) -> WhisperTranscriber:
-    return WhisperTranscriber(tiny_en_model, device="cpu", cpu_threads=2, num_workers=1)
+    return defaults.transcriber(tiny_en_model, device="cpu", cpu_threads=2, num_workers=1)
 
 
 @pytest.fixture(scope="module")
 def base(base_model: str) -> WhisperTranscriber:
-    return WhisperTranscriber(base_model, device="cpu", cpu_threads=2, num_workers=1)
+    return defaults.transcriber(base_model, device="cpu", cpu_threads=2, num_workers=1)
 
 
 def transcribe(transcriber: WhisperTranscriber, path: str, **options: object):
@@ -107,9 +107,7 @@ def test_an_hour_of_loops_loses_nothing_at_seams(
     """The read looped past an hour: every loop as complete as one read alone."""
     loops, gap = 10, 2.0
     hour = speech.looped(read_aloud, tmp_path_factory.mktemp("hour") / "hour.flac", loops, gap)
-    transcriber = WhisperTranscriber(
-        tiny_en_model, device="cpu", cpu_threads=2, num_workers=1, settings=DecodeSettings()
-    )
+    transcriber = defaults.transcriber(tiny_en_model, device="cpu", cpu_threads=2, num_workers=1)
     one = transcribe(transcriber, read_aloud)
     whole = transcribe(transcriber, str(hour))
     length = one.duration

@@ -9,10 +9,10 @@ import itertools
 import pytest
 
 from engine.pipeline.audio import read_all
-from engine.pipeline.transcriber import DecodeSettings, WhisperTranscriber
 from engine.pipeline.vad import BATCHED
 from engine.result import Segment
 from engine.task import TranscribeOptions
+from harness import defaults
 from tests.conftest import PHRASE
 
 
@@ -30,8 +30,10 @@ def test_an_hour_matches_an_unchunked_run(tiny_model: str, long_audio: str) -> N
     # The generated model's word times mean nothing (no cross-attention), so every window
     # would look cut short: the tail re-read is for real speech
     # (tests/engine/pipeline/test_accuracy.py).
-    transcriber = WhisperTranscriber(
-        tiny_model, cpu_threads=2, settings=DecodeSettings(batch_size=2, tail_seconds=0)
+    transcriber = defaults.transcriber(
+        tiny_model,
+        cpu_threads=2,
+        settings=defaults.decode_settings(batch_size=2, tail_seconds=0),
     )
     progress: list[float] = []
     ours = transcriber.transcribe(

@@ -8,16 +8,17 @@ from pathlib import Path
 import pytest
 
 from engine.errors import AudioDecodeError
-from engine.pipeline.transcriber import DecodeSettings, WhisperTranscriber
+from engine.pipeline.transcriber import WhisperTranscriber
 from engine.result import Segment
 from engine.task import TranscribeOptions
+from harness import defaults
 from harness.tiny_whisper import phrase
 from tests.conftest import PHRASE, phrases
 
 
 @pytest.fixture(scope="module")
 def transcriber(tiny_model: str) -> Iterator[WhisperTranscriber]:
-    yield WhisperTranscriber(tiny_model, device="cpu", cpu_threads=1, settings=DecodeSettings())
+    yield defaults.transcriber(tiny_model, device="cpu", cpu_threads=1)
 
 
 def run(transcriber, path, **options):
@@ -117,8 +118,8 @@ def test_options_without_words_vad_or_fallback(transcriber, jfk: str) -> None:
 
 
 def test_the_engine_beam_size_reaches_the_model(tiny_model: str, jfk: str) -> None:
-    settings = DecodeSettings(beam_size=1)
-    greedy = WhisperTranscriber(tiny_model, device="cpu", cpu_threads=1, settings=settings)
+    settings = defaults.decode_settings(beam_size=1)
+    greedy = defaults.transcriber(tiny_model, device="cpu", cpu_threads=1, settings=settings)
     assert run(greedy, jfk)[0].text == phrase(beam_size=1).strip()
     # A task's own beam size wins over the engine's.
     assert run(greedy, jfk, beam_size=5)[0].text == PHRASE

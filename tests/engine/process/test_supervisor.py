@@ -6,11 +6,13 @@ import threading
 import time
 from typing import Any
 
+from app.settings import Settings
 from engine.errors import StackUnavailable
 from engine.process.messages import EngineReady
 from engine.process.supervisor import EngineSupervisor
 from engine.process.worker import EngineConfig
 from engine.task import Task, TaskStatus
+from harness import defaults
 
 
 def idle_engine(config: EngineConfig, address: Any, stop: Any, messages: Any) -> None:
@@ -47,11 +49,14 @@ def test_the_supervisor_survives_an_unreachable_stack_while_failing_a_timeout(
     supervisor = EngineSupervisor(
         model=tiny_model,
         cache_dir=str(tmp_path),
-        make_config=lambda engine_id, path: EngineConfig(engine_id, "tiny", path),
+        make_config=lambda engine_id, path: defaults.engine_config(
+            engine_id, path, model_name="tiny"
+        ),
         target=idle_engine,
         address=None,  # type: ignore[arg-type]
         stacks={"queue": stack},  # type: ignore[dict-item]
         worker_timeout=0.01,
+        max_attempts=Settings().max_attempts,
     )
     stack.owner = supervisor
     supervisor.start()

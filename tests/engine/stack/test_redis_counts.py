@@ -6,6 +6,7 @@ import pytest
 
 from engine.stack.redis import RedisStack
 from engine.task import Task, TaskStatus
+from harness import defaults
 
 pytestmark = pytest.mark.redis
 
@@ -15,7 +16,7 @@ def _commands(stack: RedisStack) -> int:
 
 
 def test_counts_are_right_and_read_no_task_records(redis_server, redis_prefix: str) -> None:
-    stack = RedisStack(redis_server.url, prefix=redis_prefix)
+    stack = defaults.redis_stack(redis_server.url, redis_prefix)
     try:
         tasks = [Task(filename=f"t{i}", source=__file__) for i in range(300)]
         for task in tasks:

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from engine.stack.memory import MemoryStack
-from engine.stack.redis import RedisStack
 from engine.stack.resilient import ResilientStack
 from engine.task import Task
+from harness import defaults
 from harness.redis_server import RedisServer
 
 pytestmark = pytest.mark.redis
@@ -26,7 +26,7 @@ def _until(condition, timeout: float = 30) -> None:
 def test_tasks_accepted_while_redis_is_down_move_to_it_in_order(tmp_path: Path) -> None:
     server = RedisServer(tmp_path / "redis")  # not started yet
     local = MemoryStack()
-    stack = ResilientStack(RedisStack(server.url, prefix="r:"), local, check_every=0.2)
+    stack = ResilientStack(defaults.redis_stack(server.url, "r:"), local, check_every=0.2)
     try:
         assert stack.health() == {
             "backend": "redis",
@@ -54,7 +54,7 @@ def test_tasks_accepted_while_redis_is_down_move_to_it_in_order(tmp_path: Path) 
 def test_redis_lost_then_back_while_tasks_wait(tmp_path: Path) -> None:
     server = RedisServer(tmp_path / "redis").start()
     local = MemoryStack()
-    stack = ResilientStack(RedisStack(server.url, prefix="r:"), local, check_every=0.2)
+    stack = ResilientStack(defaults.redis_stack(server.url, "r:"), local, check_every=0.2)
     try:
         first = Task(filename="first", source=__file__)
         stack.push(first)
