@@ -1,1 +1,12 @@
-"""Stackscribe's wiring: settings, logging, processes and the command line."""
+"""``python -m app``: the settings, logging, start-up and the command line; it wires the rest.
+
+- :mod:`app.settings`: every setting declared once (default, environment variable, help);
+  :mod:`app.configs` builds what each lower layer is given from it.
+- :mod:`app.cli` and the ``*_cmd`` modules: one module per command (``gui``, ``serve``,
+  ``transcribe``, ``watch``, ``worker``, ``models``, ``live``).
+- :mod:`app.runtime` and :mod:`app.startup`: the running system (stacks, engine, service) and
+  the start-up steps ``serve`` and ``gui`` share; :mod:`app.logs`, :mod:`app.version`.
+
+The top layer: may import :mod:`gui`, :mod:`server` and :mod:`engine`; nothing imports it
+(``tests/test_layers.py`` checks it).
+"""

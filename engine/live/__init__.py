@@ -7,5 +7,6 @@
 - :mod:`engine.live.worker`: the engine side, a thread serving every stream in turn.
 - :mod:`engine.live.pcm`: client audio frames (PCM16 or float32, any rate) to 16 kHz.
 
-Like the rest of :mod:`engine`, nothing here imports the server, the GUI or the app.
+May import the top of :mod:`engine` and :mod:`engine.pipeline` (the decoder); nothing from
+the stack, the engine process, the server, the GUI or the app.
 """
