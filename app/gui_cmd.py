@@ -90,7 +90,9 @@ def run(settings: Settings) -> int:
     from gui.main_window import MainWindow
     from gui.preferences import APPLICATION, ORGANIZATION
 
-    app = QApplication.instance() or QApplication([sys.argv[0]])
+    # Reuse a QApplication made earlier; a bare QCoreApplication makes QApplication() refuse.
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication([sys.argv[0]])
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
     app.setDesktopFileName("stackscribe")  # Wayland matches the window to the menu entry

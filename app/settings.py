@@ -17,6 +17,7 @@ from typing import Any
 
 from engine import replacements
 from engine.redact import redact
+from engine.replacements import Table as ReplacementTable
 from engine.task import DECODE_MODES
 from server.config import LISTENERS
 
@@ -318,7 +319,7 @@ class Settings:
         return tuple(h.strip() for h in self.callback_hosts.split(",") if h.strip())
 
     @property
-    def replacement_table(self) -> replacements.Table:
+    def replacement_table(self) -> ReplacementTable:  # in here `replacements` is the field
         return replacements.parse(self.replacements)
 
     @property
@@ -348,6 +349,7 @@ def flag(f: dataclasses.Field) -> str:
 
 
 def _convert(f: dataclasses.Field, raw: Any) -> Any:
+    assert f.default is not dataclasses.MISSING  # setting() gives every field a default
     kind = type(f.default)
     value = kind(raw)
     choices = f.metadata["choices"]

@@ -41,7 +41,7 @@ def run(settings: Settings) -> int:
         signal.signal(sig, lambda *_: stop.set())
     runtime = Runtime(settings, redis=redis)
     try:
-        status = runtime.supervisor.wait_settled(timeout=None)  # type: ignore[arg-type]
+        status = runtime.supervisor.wait_settled(timeout=None)
         if not status.alive:
             print(f"stackscribe: {status.error or 'the engine did not start'}", file=sys.stderr)
             return 2

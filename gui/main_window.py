@@ -144,9 +144,9 @@ class MainWindow(QMainWindow):
         self.settings_action = QAction(icons.icon("settings"), "Settings…", self)
         self.settings_action.setShortcut(QKeySequence.StandardKey.Preferences)
         self.settings_action.triggered.connect(self.open_settings)
-        find = QAction(self, shortcut=QKeySequence.StandardKey.Find)
+        find = QAction(self, shortcut=QKeySequence(QKeySequence.StandardKey.Find))
         find.triggered.connect(self._focus_search)
-        quit_action = QAction(self, shortcut=QKeySequence.StandardKey.Quit)
+        quit_action = QAction(self, shortcut=QKeySequence(QKeySequence.StandardKey.Quit))
         quit_action.triggered.connect(self.close)
         self.addActions([find, quit_action])
         for action in (add_files, add_folder, self.settings_action):
@@ -349,7 +349,7 @@ class MainWindow(QMainWindow):
         self.task_actions.close()
         self.folder_watch.stop()
         self._ticker.stop()
-        self.centralWidget().setEnabled(False)
+        self.splitter.setEnabled(False)
         if not self.record_panel.recording:
             self._stop_backend()
             return

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -286,7 +287,7 @@ class Session(QObject):
                 path,
                 options,
                 priority,
-                on_error=lambda exc, path=path: self._submit_failed(path, exc),
+                on_error=partial(self._submit_failed, path),
             )
 
     def _submit_one(

@@ -176,9 +176,9 @@ class SettingsDialog(QDialog):
         self.watch_formats: dict[str, QCheckBox] = {}
         formats = QHBoxLayout()
         for fmt in WATCH_FORMATS:
-            self.watch_formats[fmt] = box = QCheckBox(fmt)
-            box.setChecked(fmt in chosen)
-            formats.addWidget(box)
+            self.watch_formats[fmt] = check = QCheckBox(fmt)
+            check.setChecked(fmt in chosen)
+            formats.addWidget(check)
         formats.addStretch(1)
         box = QGroupBox("Watched folder (new audio and video files in it are transcribed)")
         form = QFormLayout(box)

@@ -64,7 +64,9 @@ class TaskEdits(QObject):
 
     def _on_saved(self, task: Task) -> None:
         row = self.model.row(task.id)
-        if row is not None and row.result == task.result:  # not overtaken by a later edit
+        if row is None or row.result is None:
+            return
+        if row.result == task.result:  # not overtaken by a later edit
             self.model.set_result(task.id, row.result, edited=task.original_result is not None)
 
     def _forget_removed(self, _parent: object, first: int, last: int) -> None:

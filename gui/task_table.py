@@ -26,6 +26,7 @@ from gui.task_model import (
     STATUS_ROLE,
     TASK_ID_ROLE,
     Column,
+    Index,
     TaskModel,
 )
 
@@ -45,7 +46,7 @@ _GAP = 2
 class StatusDelegate(QStyledItemDelegate):
     """A coloured pill with the status name."""
 
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         self.initStyleOption(option, index)
         option.text = ""
         option.widget.style().drawControl(
@@ -72,7 +73,7 @@ class StatusDelegate(QStyledItemDelegate):
 class ProgressDelegate(QStyledItemDelegate):
     """A slim bar in the status colour, with the percentage beside it."""
 
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         self.initStyleOption(option, index)
         option.widget.style().drawControl(
             option.widget.style().ControlElement.CE_ItemViewItem, option, painter, option.widget
@@ -117,7 +118,7 @@ class ActionsDelegate(QStyledItemDelegate):
         top = cell.top() + (cell.height() - _BUTTON) // 2
         return QRect(left + ACTIONS.index(action) * (_BUTTON + _GAP), top, _BUTTON, _BUTTON)
 
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         self.initStyleOption(option, index)
         option.widget.style().drawControl(
             option.widget.style().ControlElement.CE_ItemViewItem, option, painter, option.widget
@@ -241,7 +242,10 @@ class TaskTable(QTableView):
 
     def action_button_center(self, task_id: str, action: str) -> QPoint:
         """Where the button of ``action`` is drawn for ``task_id`` (viewport coordinates)."""
-        row = self.task_model.rows().index(self.task_model.row(task_id))
+        task = self.task_model.row(task_id)
+        if task is None:
+            raise ValueError(f"task {task_id} is not in the table")
+        row = self.task_model.rows().index(task)
         cell = self.visualRect(self.task_model.index(row, Column.ACTIONS))
         return ActionsDelegate.button_rect(cell, action).center()
 

@@ -135,8 +135,8 @@ class EngineSupervisor:
         if self.on_change is not None:
             self.on_change(status)
 
-    def wait_settled(self, timeout: float) -> EngineStatus:
-        """Wait until the engine is ready or known to be unavailable."""
+    def wait_settled(self, timeout: float | None) -> EngineStatus:
+        """Wait until the engine is ready or known to be unavailable (``None``: however long)."""
         settled = (EngineState.READY, EngineState.UNAVAILABLE, EngineState.STOPPED)
         with self._status_lock:
             self._ready.wait_for(lambda: self._status.state in settled, timeout)
