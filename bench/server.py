@@ -161,6 +161,7 @@ def websocket(subscribers: int = 50, frames: int = 200) -> dict[str, Any]:
             task = Task(filename="clip", source=shared("jfk.flac"))
             runtime.stack.push(task)
             held = runtime.stack.claim("bench", 1)
+            assert held is not None and held.lease is not None  # the task pushed just now
             url = runner.url("queue").replace("http", "ws") + f"/ws/{task.id}"
             clients = subprocess.Popen(
                 python("-m", "bench.server_load", "sockets", url, str(subscribers), str(frames)),
@@ -168,6 +169,7 @@ def websocket(subscribers: int = 50, frames: int = 200) -> dict[str, Any]:
                 text=True,
                 cwd=ROOT,
             )
+            assert clients.stdout is not None  # stdout=PIPE
             assert clients.stdout.readline().strip() == "READY"
             for i in range(frames):
                 runtime.stack.report(

@@ -79,6 +79,7 @@ def _absolute(package: str, level: int, name: str | None) -> str:
 def _imports_of(module: str, path: Path, source: str, modules: Collection[str]) -> Iterator[Import]:
     package = module if path.name == "__init__.py" else module.rpartition(".")[0]
     for node in ast.walk(ast.parse(source, str(path))):
+        named: list[tuple[str, tuple[str, ...]]]  # (module, the members a from-import names)
         if isinstance(node, ast.Import):
             named = [(alias.name, ()) for alias in node.names]
         elif isinstance(node, ast.ImportFrom):

@@ -44,6 +44,11 @@ def final(task: Task) -> bool:
     return task.status.is_final
 
 
+def worker_of(task: Task) -> str:
+    assert task.worker is not None, task  # a task that was claimed names its worker
+    return task.worker
+
+
 def test_a_killed_engine_s_task_is_finished_by_the_other(
     client, redis_server, redis_prefix, tiny_model: str, long_audio: str, tmp_path: Path
 ) -> None:
@@ -52,13 +57,14 @@ def test_a_killed_engine_s_task_is_finished_by_the_other(
     try:
         task = Task(filename="hour.flac", source=long_audio)
         client.push(task)
-        holder = wait(client, task.id, started).worker
+        holder = worker_of(wait(client, task.id, started))
         doomed, survivor = (a, b_id) if holder.startswith(a_id) else (b, a_id)
         doomed.kill()  # SIGKILL to the worker and its engine: nothing gets to clean up
         done = wait(client, task.id, final)
         assert done.status == TaskStatus.COMPLETED
-        assert done.worker.startswith(survivor) and done.attempts == 2
+        assert worker_of(done).startswith(survivor) and done.attempts == 2
         # Whole windows only, about 110 of them in an hour of loops (nothing half-written).
+        assert done.result is not None
         assert phrases(done.result["text"]) >= 100
     finally:
         a.kill()
@@ -73,12 +79,12 @@ def test_a_stopped_engine_past_its_lease_cannot_commit(
     try:
         task = Task(filename="hour.flac", source=long_audio)
         client.push(task)
-        holder = wait(client, task.id, started).worker
+        holder = worker_of(wait(client, task.id, started))
         frozen, other = (a, b_id) if holder.startswith(a_id) else (b, a_id)
         frozen.signal_group(signal.SIGSTOP)
         done = wait(client, task.id, final)
         frozen.signal_group(signal.SIGCONT)
-        assert done.status == TaskStatus.COMPLETED and done.worker.startswith(other)
+        assert done.status == TaskStatus.COMPLETED and worker_of(done).startswith(other)
         frozen.wait_for(r"was taken from this worker", timeout=30)
         time.sleep(1)
         again = client.get(task.id)
@@ -103,7 +109,7 @@ def test_concurrent_claims_run_each_task_once(
             client.push(task)
         done = [wait(client, t.id, final) for t in tasks]
         assert all(t.status == TaskStatus.COMPLETED and t.attempts == 1 for t in done)
-        engines = {t.worker.split("/")[0] for t in done}
+        engines = {worker_of(t).split("/")[0] for t in done}
         assert engines == {engine_id for _, engine_id in workers}  # both took part
         for worker, _ in workers:
             assert "taken from this worker" not in worker.log

@@ -1,20 +1,23 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
 from engine.stack.memory import MemoryStack
+from engine.stack.protocol import TaskStack
 
 
 @pytest.fixture(params=["memory", "redis"])
-def stack_factory(request: pytest.FixtureRequest) -> Iterator[Callable[..., object]]:
+def stack_factory(request: pytest.FixtureRequest) -> Iterator[Callable[..., TaskStack]]:
     """Builds stacks of one backend: every stack test runs against both."""
-    made: list = []
+    made: list[TaskStack] = []
 
-    def make(**kwargs: object) -> object:
+    def make(**kwargs: Any) -> TaskStack:
+        stack: TaskStack
         if request.param == "memory":
-            stack = MemoryStack(**kwargs)  # type: ignore[arg-type]
+            stack = MemoryStack(**kwargs)
         else:
             from harness import defaults
 
@@ -30,5 +33,5 @@ def stack_factory(request: pytest.FixtureRequest) -> Iterator[Callable[..., obje
 
 
 @pytest.fixture
-def stack(stack_factory: Callable[..., object]) -> object:
+def stack(stack_factory: Callable[..., TaskStack]) -> TaskStack:
     return stack_factory()

@@ -8,6 +8,7 @@ the ComfyUI"; tiny.en hears "comfy eye" unless it is told the name.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -31,8 +32,8 @@ def hotwords_mp3(shared_audio: Path) -> str:
     return str(shared_audio / "hotwords.mp3")
 
 
-def run(transcriber: WhisperTranscriber, path: str, **options: object):
-    return transcriber.transcribe(path, TranscribeOptions(**options), lambda p, s: None)  # type: ignore[arg-type]
+def run(transcriber: WhisperTranscriber, path: str, **options: Any):
+    return transcriber.transcribe(path, TranscribeOptions(**options), lambda p, s: None)
 
 
 @pytest.mark.parametrize("mode", MODES)

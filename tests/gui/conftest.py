@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
@@ -13,6 +14,11 @@ from PySide6.QtWidgets import QApplication, QWidget
 from engine.process.supervisor import EngineState
 from engine.task import TaskStatus
 from harness.redis_server import free_port
+
+if TYPE_CHECKING:
+    from app.settings import Settings
+    from gui.main_window import MainWindow
+    from gui.session import BackendFactory
 
 # The offscreen platform says this of every top-level window it shows.
 OFFSCREEN_NOISE = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
@@ -34,8 +40,8 @@ def settings_file(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def make_window(
-    qtbot, make_settings: Callable[..., object], settings_file: Path, monkeypatch
-) -> Iterator[Callable[..., object]]:
+    qtbot, make_settings: Callable[..., Settings], settings_file: Path, monkeypatch
+) -> Iterator[Callable[..., MainWindow]]:
     """Open a MainWindow hosting a real backend; closed (engine stopped) at teardown.
 
     Its listeners bind port 0 and are read back (``backend.urls()``): a port picked free and
@@ -52,12 +58,15 @@ def make_window(
 
     def ephemeral(settings):  # as tests/server/conftest.py's make_server does
         config = configured(settings)
-        return dataclasses.replace(config, **{f"{n}_port": 0 for n in config.listeners})
+        ports: dict[str, Any] = {f"{n}_port": 0 for n in config.listeners}
+        return dataclasses.replace(config, **ports)
 
     monkeypatch.setattr(configs, "server_config", ephemeral)
     opened: list[MainWindow] = []
 
-    def make(wait: bool = True, factory: object = None, **overrides: object) -> MainWindow:
+    def make(
+        wait: bool = True, factory: BackendFactory | None = None, **overrides: object
+    ) -> MainWindow:
         ports = {f"{name}_port": free_port() for name in ("queue", "direct", "tasks")}
         values = {"host": "127.0.0.1", **ports, **overrides}
         settings = make_settings(**values)
@@ -93,7 +102,7 @@ def close(qtbot, window) -> None:
         window.request_close(force=True)
 
 
-def drop(widget: QWidget, paths: list[str | Path]) -> None:
+def drop(widget: QWidget, paths: Sequence[str | Path]) -> None:
     """Drag local files onto ``widget`` and drop them, as a file manager does."""
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])

@@ -4,22 +4,29 @@ variable for a run wins over the saved one."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from app.settings import Settings, load
 from engine.process.supervisor import EngineState
 from gui.preferences import PreferenceStore
+from gui.settings import WindowSettings
 from tests.gui.conftest import OFFSCREEN_NOISE
 
-SAVED = {"model": "small", "compute_type": "float32", "device": "cpu", "queue_port": 9100}
+SAVED: dict[str, Any] = {
+    "model": "small",
+    "compute_type": "float32",
+    "device": "cpu",
+    "queue_port": 9100,
+}
 
 
-def _engine(settings: Settings) -> dict[str, object]:
+def _engine(settings: WindowSettings) -> dict[str, object]:
     return {key: getattr(settings, key) for key in SAVED}
 
 
 def test_a_flag_or_variable_beats_the_saved_setting(tmp_path: Path) -> None:
     store = PreferenceStore(tmp_path / "gui.ini")
-    store.save_engine(Settings(**SAVED))  # type: ignore[arg-type]
+    store.save_engine(Settings(**SAVED))
     assert _engine(store.engine_settings(load({}, {}))) == SAVED
     flag_and_variable = load({"model": "base"}, {"WHISPER_COMPUTE_TYPE": "int8"})
     assert _engine(store.engine_settings(flag_and_variable)) == {

@@ -6,6 +6,7 @@ import dataclasses
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -33,9 +34,9 @@ class Live:
     def tasks(self) -> str:
         return self.urls["tasks"]
 
-    def client(self, which: str = "queue", **kwargs: object) -> httpx.Client:
+    def client(self, which: str = "queue", **kwargs: Any) -> httpx.Client:
         timeout = kwargs.pop("timeout", 60)
-        return httpx.Client(base_url=self.urls[which], timeout=timeout, **kwargs)  # type: ignore[arg-type]
+        return httpx.Client(base_url=self.urls[which], timeout=timeout, **kwargs)
 
     @property
     def ws(self) -> str:
@@ -54,7 +55,8 @@ def make_server(make_runtime: Callable[..., Runtime]) -> Iterator[Callable[..., 
         every listener served binds a free port."""
         runtime = make_runtime(wait=wait, **{"host": "127.0.0.1", **overrides})
         config = server_config(runtime.settings)
-        config = dataclasses.replace(config, **{f"{n}_port": 0 for n in config.listeners})
+        ports: dict[str, Any] = {f"{n}_port": 0 for n in config.listeners}
+        config = dataclasses.replace(config, **ports)
         runner = ServerRunner(runtime.service, config)
         runner.start()
         runners.append(runner)

@@ -211,6 +211,7 @@ def test_a_slow_stack_never_stalls_the_event_loop(make_server, tmp_path: Path, j
     import threading
 
     server = RedisServer(tmp_path / "redis").start()
+    assert server.proc is not None  # started
     try:
         live = make_server(redis=defaults.redis_options(server.url, "slow:"), redis_url=server.url)
         with live.client() as client:

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -41,9 +42,8 @@ def test_only_the_chosen_listeners_are_served(make_runtime, served: tuple[str, .
     assert config.listeners == served
     # Served: any free port. Not served: a port that was free, which must stay closed.
     ports = {n: 0 if n in served else free_port() for n in LISTENERS}
-    runner = ServerRunner(
-        runtime.service, dataclasses.replace(config, **{f"{n}_port": p for n, p in ports.items()})
-    )
+    port_fields: dict[str, Any] = {f"{n}_port": p for n, p in ports.items()}
+    runner = ServerRunner(runtime.service, dataclasses.replace(config, **port_fields))
     runner.start()
     try:
         urls = runner.urls()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -146,7 +147,7 @@ def test_the_repeat_check_looks_at_the_first_new_word() -> None:
     assert [w.text for w in policy.flush_all()] == [" later"]
 
 
-def _sink() -> tuple[list[dict], object]:
+def _sink() -> tuple[list[dict], Callable[[list[dict]], None]]:
     events: list[dict] = []
     return events, events.extend
 

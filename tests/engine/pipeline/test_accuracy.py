@@ -11,6 +11,7 @@ import os
 import statistics
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 
@@ -31,7 +32,7 @@ def base(base_model: str) -> WhisperTranscriber:
     return defaults.transcriber(base_model, device="cpu", cpu_threads=2, num_workers=1)
 
 
-def transcribe(transcriber: WhisperTranscriber, path: str, **options: object):
+def transcribe(transcriber: WhisperTranscriber, path: str, **options: Any):
     return transcriber.transcribe(path, TranscribeOptions(**options), lambda p, s: None)
 
 

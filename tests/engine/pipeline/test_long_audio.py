@@ -70,7 +70,8 @@ def test_an_hour_matches_an_unchunked_run(tiny_model: str, long_audio: str) -> N
 
 def _as_windows(segments: list[Segment], reference: list) -> list[Segment]:
     """Our sentence-sized segments joined back into the windows they were cut from."""
-    joined, pending = [], list(segments)
+    joined: list[Segment] = []
+    pending = list(segments)
     for theirs in reference:
         parts = [pending.pop(0)]
         while "".join(p.text for p in parts) != theirs.text and pending:

@@ -37,13 +37,21 @@ def test_tasks_accepted_while_redis_is_down_move_to_it_in_order(tmp_path: Path) 
         tasks = [Task(filename=f"t{i}", source=__file__, priority=i % 2) for i in range(4)]
         for task in tasks:
             stack.push(task)
-        order = sorted(tasks, key=lambda t: stack.position(t.id))
+
+        def position(task: Task) -> int:
+            place = stack.position(task.id)
+            assert place is not None, task  # every task was just pushed
+            return place
+
+        order = sorted(tasks, key=position)
         assert local.counts()["queue_size"] == 4
         server.start()
         _until(lambda: stack.health()["redis_connected"] and not local.counts()["queue_size"])
         assert stack.health()["degraded"] is False
         assert [stack.primary.position(t.id) for t in order] == [1, 2, 3, 4]
-        assert all(stack.get(t.id).filename == t.filename for t in tasks)
+        for task in tasks:
+            got = stack.get(task.id)
+            assert got is not None and got.filename == task.filename
         assert stack.counts()["queue_size"] == 4
     finally:
         stack.close()
