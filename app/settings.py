@@ -261,8 +261,7 @@ class Settings:
     )
     watch_poll_seconds: float = setting(
         2.0,
-        "How often a watched folder (watch, the window's watched folder) is looked at, in "
-        "seconds",
+        "How often a watched folder (watch, the window's watched folder) is looked at, in seconds",
         env="WATCH_POLL_SECONDS",
         modes=("gui", "watch"),
     )
@@ -356,8 +355,7 @@ def _convert(f: dataclasses.Field, raw: Any) -> Any:
     if f.metadata["secret"] and value and not value.strip():
         # A blank key would count as set, yet anyone can send a blank token.
         raise ValueError(
-            f"{f.metadata['env']} ({flag(f)}) is blank: give a real key, or leave it empty "
-            "for none"
+            f"{f.metadata['env']} ({flag(f)}) is blank: give a real key, or leave it empty for none"
         )
     if choices and value not in choices:
         raise ValueError(f"{f.metadata['env']} must be one of {', '.join(choices)}, not {value!r}")

@@ -6,7 +6,7 @@ import dataclasses
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
 
@@ -109,7 +109,7 @@ def iso(ts: float | None) -> str | None:
     """Epoch seconds as ISO-8601 in UTC, the API's time format."""
     if ts is None:
         return None
-    return datetime.fromtimestamp(ts, tz=timezone.utc).isoformat()
+    return datetime.fromtimestamp(ts, tz=UTC).isoformat()
 
 
 @dataclass

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi.responses import JSONResponse, Response
@@ -15,7 +15,7 @@ from engine.task import Task, TaskStatus
 
 
 def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat()
+    return datetime.now(UTC).isoformat()
 
 
 def rendered(result: dict[str, Any], fmt: str, layout: SubtitleLayout | None = None) -> Response:

@@ -255,7 +255,12 @@ class _Run:
             # Every plan starts as faster-whisper starts a file, with the user's prompt only:
             # the previous plan's text as a prompt was measured to make tiny.en skip whole
             # windows after a seam (33% WER on a 6-minute read, against 17% without).
-            plan, self.options, self.mode, self.language, self.options.initial_prompt, pipeline
+            plan,
+            self.options,
+            self.mode,
+            self.language,
+            self.options.initial_prompt,
+            pipeline,
         )
         if self.language is None:
             self.language = info.language

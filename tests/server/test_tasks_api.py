@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -51,7 +51,7 @@ async def follow(url: str, ping_every: float = 2.0) -> tuple[list[dict], int]:
         while time.monotonic() < deadline:
             try:
                 message = await asyncio.wait_for(ws.recv(), ping_every)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 await ws.send("ping")
                 pings += 1
                 continue
@@ -266,7 +266,7 @@ def test_risk_detection_is_501_not_provided(live) -> None:
 
 def _recent(stamp: str) -> bool:
     when = datetime.fromisoformat(stamp)
-    return abs(datetime.now(timezone.utc) - when) < timedelta(minutes=5)
+    return abs(datetime.now(UTC) - when) < timedelta(minutes=5)
 
 
 def test_stats_and_health_on_both_listeners_with_the_journal(make_server, jfk: str) -> None:
@@ -326,7 +326,7 @@ def test_last_backup_is_the_last_save_redis_reports(
         health = queue.get("/health").json()
     with live.client("tasks") as tasks:
         stats = tasks.get("/stats").json()
-    expected = datetime.fromtimestamp(saved, tz=timezone.utc).isoformat()
+    expected = datetime.fromtimestamp(saved, tz=UTC).isoformat()
     assert status["backend"] == "redis" and status["last_backup"] == expected
     assert stats["last_backup"] == expected and stats["redis_connected"] is True
     assert health["queue_service"]["healthy"] is True
