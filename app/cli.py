@@ -23,9 +23,9 @@ import sys
 from collections.abc import Sequence
 
 from app import settings as settings_mod
+from engine.formats import FILE_FORMATS
 
 MODES = ("gui", "serve", "transcribe", "watch", "live", "worker", "models", "config")
-FORMAT_CHOICES = ("json", "verbose_json", "txt", "srt", "vtt", "tsv")
 
 
 def _add_settings(
@@ -123,8 +123,7 @@ def _add_transcription_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--format",
         default="txt",
-        help=f"one or more of {', '.join(FORMAT_CHOICES)}, comma-separated, or 'all' "
-        "(default: txt)",
+        help=f"one or more of {', '.join(FILE_FORMATS)}, comma-separated, or 'all' (default: txt)",
     )
     p.add_argument("--no-word-timestamps", action="store_true", help="skip word timings")
     p.add_argument("--no-vad", action="store_true", help="decode silence too")

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from app.cli import FORMAT_CHOICES
 from app.settings import Settings
 from engine import formats, media, subtitles
 from engine.errors import StackscribeError
@@ -36,20 +35,22 @@ class _Job:
     name: str = ""  # NAME of the NAME.EXT written, unique among this run's inputs
 
 
-def _formats(spec: str) -> list[str]:
+def output_formats(spec: str) -> list[str]:
     names = (
-        list(FORMAT_CHOICES) if spec == "all" else [s.strip() for s in spec.split(",") if s.strip()]
+        list(formats.FILE_FORMATS)
+        if spec == "all"
+        else [s.strip() for s in spec.split(",") if s.strip()]
     )
-    unknown = [n for n in names if n not in FORMAT_CHOICES]
+    unknown = [n for n in names if n not in formats.FILE_FORMATS]
     if unknown or not names:
         raise SystemExit(
             f"stackscribe: unknown format {', '.join(unknown) or spec!r}; "
-            f"use {', '.join(FORMAT_CHOICES)} or all"
+            f"use {', '.join(formats.FILE_FORMATS)} or all"
         )
     return names
 
 
-class _DownloadBar:
+class DownloadBar:
     """A progress bar for the model download, fed from the supervisor's status changes."""
 
     def __init__(self) -> None:
@@ -95,13 +96,13 @@ def requested(
 def run(args: argparse.Namespace, settings: Settings) -> int:
     from app.runtime import Runtime
 
-    fmts = _formats(args.format)
+    fmts = output_formats(args.format)
     try:
         layout, options = requested(args)
     except StackscribeError as exc:  # a bad --language or --hotwords: said, not a traceback
         print(f"stackscribe: {exc}", file=sys.stderr)
         return 2
-    problem = _check_output_dir(args.output_dir)
+    problem = check_output_dir(args.output_dir)
     if problem:
         print(f"stackscribe: {problem}", file=sys.stderr)
         return 2
@@ -109,7 +110,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         logging.getLogger().setLevel(logging.WARNING)  # the bars say what INFO would
     jobs = _jobs(args.files)
     try:
-        runtime = Runtime(settings, on_engine_change=_DownloadBar())
+        runtime = Runtime(settings, on_engine_change=DownloadBar())
     except KeyboardInterrupt:
         print("stackscribe: interrupted", file=sys.stderr)
         return 130
@@ -177,7 +178,7 @@ def _transcribe(
     return _summary(jobs)
 
 
-def _check_output_dir(output_dir: str) -> str | None:
+def check_output_dir(output_dir: str) -> str | None:
     """Why transcripts could not be written to ``output_dir``, found before any work."""
     if output_dir == "-":
         return None

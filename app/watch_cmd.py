@@ -23,23 +23,23 @@ STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 def _problem(args: argparse.Namespace) -> str | None:
     """Why the watch cannot start, found before the engine does."""
-    from app.transcribe_cmd import _check_output_dir
+    from app.transcribe_cmd import check_output_dir
 
     if not Path(args.folder).is_dir():
         return f"{args.folder} is not a folder"
     if args.output_dir == "-":
         return "--output-dir - (print) does not go with watch: name a folder"
-    return _check_output_dir(args.output_dir) if args.output_dir else None
+    return check_output_dir(args.output_dir) if args.output_dir else None
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     from app.runtime import Runtime
-    from app.transcribe_cmd import _DownloadBar, _formats, requested
+    from app.transcribe_cmd import DownloadBar, output_formats, requested
     from engine.errors import StackscribeError
     from engine.process.supervisor import EngineState
     from engine.watch import STATE_FILE, FolderWatcher, WatchConfig, WatchState
 
-    fmts = _formats(args.format)
+    fmts = output_formats(args.format)
     problem = _problem(args)
     try:
         layout, options = requested(args)
@@ -53,7 +53,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     runtime: Any = None
     state = WatchState(settings.data_path / STATE_FILE)
     try:
-        runtime = Runtime(settings, on_engine_change=_DownloadBar())
+        runtime = Runtime(settings, on_engine_change=DownloadBar())
         status = _settled(runtime, stop)
         if status is None:
             return 0

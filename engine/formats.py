@@ -12,6 +12,8 @@ from engine.result import Transcript
 from engine.subtitles import SubtitleLayout, cues
 
 FORMATS = ("json", "verbose_json", "text", "txt", "srt", "vtt", "tsv")
+#: The formats written as files (``text`` is only the API's other name for ``txt``).
+FILE_FORMATS = ("json", "verbose_json", "txt", "srt", "vtt", "tsv")
 MEDIA_TYPES = {
     "json": "application/json",
     "verbose_json": "application/json",

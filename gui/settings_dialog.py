@@ -30,6 +30,7 @@ from engine.models import store as model_store
 from engine.redact import redact
 from engine.task import MAX_HOTWORDS, TASKS
 from gui import dialogs
+from gui.exporter import EXPORT_FORMATS
 from gui.model_download import ModelDownloader
 from gui.preferences import ENGINE_KEYS, Preferences
 from gui.settings import WindowSettings, declaration
@@ -46,9 +47,6 @@ COMPUTE_TYPES = (
     "bfloat16",
     "float32",
 )
-
-
-WATCH_FORMATS = ("txt", "srt", "vtt", "json", "tsv")
 
 
 def _choices(settings: WindowSettings, name: str) -> tuple[str, ...]:
@@ -175,7 +173,7 @@ class SettingsDialog(QDialog):
         chosen = set(preferences.watch_formats.split(","))
         self.watch_formats: dict[str, QCheckBox] = {}
         formats = QHBoxLayout()
-        for fmt in WATCH_FORMATS:
+        for fmt in EXPORT_FORMATS:
             self.watch_formats[fmt] = check = QCheckBox(fmt)
             check.setChecked(fmt in chosen)
             formats.addWidget(check)

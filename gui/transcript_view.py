@@ -32,20 +32,13 @@ from PySide6.QtWidgets import (
 
 from engine.task import TaskStatus
 from gui import icons
+from gui.exporter import EXPORT_FORMATS, FORMAT_LABELS
 from gui.segment_editing import SegmentEditor
 from gui.style import ACCENT, MUTED
 from gui.task_model import TaskRow, clock
 
 log = logging.getLogger(__name__)
 
-EXPORT_FORMATS = ("txt", "srt", "vtt", "json", "tsv")
-FORMAT_LABELS = {
-    "txt": "Plain text (.txt)",
-    "srt": "SubRip subtitles (.srt)",
-    "vtt": "WebVTT subtitles (.vtt)",
-    "json": "JSON with words (.json)",
-    "tsv": "Tab-separated (.tsv)",
-}
 START_ROLE = Qt.ItemDataRole.UserRole + 1
 Index = QModelIndex | QPersistentModelIndex
 
