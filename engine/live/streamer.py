@@ -43,10 +43,14 @@ PROMPT_CHARS = 200
 _LOOK = SAMPLE_RATE // 10  # samples looked at for silence at a time
 _SENTENCE_END = (".", "?", "!", "\u3002", "\uff1f", "\uff01")  # and CJK full stops
 _CLAUSE_END = (",", ";", ":", "\u3001", "\uff0c")
-# Greedy first; a decode that loops (compression ratio over 2.4) is redone warmer, as
-# faster-whisper does offline. Only repetition triggers the fallback: a low log-probability
-# alone is common on live audio and a re-decode would cost more than real time allows.
+# Greedy first; a decode that loops (compression ratio over 2.4) or reads improbably
+# (average log-probability under -1.0) is redone warmer, as faster-whisper does offline.
+# The log-probability threshold also keeps speech from being skipped as silence: without it,
+# faster-whisper drops every window whose no-speech probability passes 0.6, however clearly
+# the words were read, and a buffer of speech came back empty (at the end of a stream, its
+# last 15 s were lost).
 _TEMPERATURES = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
+_LOG_PROB_THRESHOLD = -1.0
 
 Event = dict[str, Any]
 
@@ -103,7 +107,7 @@ class WhisperDecoder:
             condition_on_previous_text=True,
             temperature=list(_TEMPERATURES),
             compression_ratio_threshold=2.4,
-            log_prob_threshold=None,
+            log_prob_threshold=_LOG_PROB_THRESHOLD,
         )
         words = [
             Word(w.word, float(w.start), float(w.end), float(w.probability))

@@ -1,0 +1,60 @@
+"""What a busy engine's live stream is worth, with real tiny.en: audio in 5 s pieces.
+
+When the engine falls behind (a loaded machine, or a client sending faster than real time)
+the hub hands it a stream in pieces of up to ``MAX_PIECE`` seconds. Fed the espeak-ng
+reading that way, the live transcript must stay close to raw faster-whisper's offline
+transcript of the same file and lose no stretch of speech: the last 15 s of the reading
+were once lost when a decode of clear speech was skipped as silence.
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from engine.live.hub import MAX_PIECE
+from engine.live.streamer import LiveOptions, LiveStreamer, WhisperDecoder
+from harness import live_client
+from harness.wer import normalize, wer
+
+REFERENCE = live_client.READING.read_text()
+_SLACK = 0.03  # WER points the live path may lose against offline, decoded deterministically
+
+
+def _longest_loss(text: str) -> list[str]:
+    """The longest run of reference words the transcript has nothing for."""
+    ref, hyp = normalize(REFERENCE, spell_numbers=True), normalize(text, spell_numbers=True)
+    worst: list[str] = []
+    matcher = difflib.SequenceMatcher(a=ref, b=hyp, autojunk=False)
+    for op, a1, a2, b1, b2 in matcher.get_opcodes():
+        if op in ("delete", "replace") and (a2 - a1) - (b2 - b1) > len(worst):
+            worst = ref[a1:a2]
+    return worst
+
+
+@pytest.mark.timeout(600)
+def test_a_stream_fed_in_large_pieces_keeps_every_stretch_of_speech(
+    tmp_path: Path, tiny_en_model: str
+) -> None:
+    from faster_whisper import WhisperModel
+
+    wav = live_client.synthesize(tmp_path / "reading.wav")
+    model = WhisperModel(tiny_en_model, device="cpu", compute_type="int8", cpu_threads=2)
+    segments, _ = model.transcribe(str(wav), word_timestamps=True)
+    offline = wer(REFERENCE, " ".join(s.text for s in segments), spell_numbers=True)
+
+    pcm = np.frombuffer(live_client.pcm16(wav), np.int16).astype(np.float32) / 32768
+    streamer = LiveStreamer(WhisperDecoder(model, beam_size=5), LiveOptions())
+    step = int(MAX_PIECE * 16000)
+    for start in range(0, pcm.size, step):
+        streamer.feed(pcm[start : start + step])
+    streamer.finish()
+    text = " ".join(s.text for s in streamer.segments)
+
+    assert len(_longest_loss(text)) <= 5, (_longest_loss(text), text)
+    # The end is kept (a made-up "Thank you." after it, in the last 0.3 s, is still possible).
+    assert "boat returned today" in " ".join(normalize(text)[-6:]), text
+    assert wer(REFERENCE, text, spell_numbers=True) <= offline + _SLACK, (offline, text)
