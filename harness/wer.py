@@ -152,3 +152,17 @@ def align(
 def wer(reference: str, hypothesis: str, *, spell_numbers: bool = False) -> float:
     """Word error rate, 0.0 (perfect) and up."""
     return align(reference, hypothesis, spell_numbers=spell_numbers).wer
+
+
+def longest_loss(reference: str, hypothesis: str, *, spell_numbers: bool = False) -> list[str]:
+    """The longest run of reference words the hypothesis has nothing for."""
+    import difflib
+
+    ref = normalize(reference, spell_numbers=spell_numbers)
+    hyp = normalize(hypothesis, spell_numbers=spell_numbers)
+    worst: list[str] = []
+    matcher = difflib.SequenceMatcher(a=ref, b=hyp, autojunk=False)
+    for op, a1, a2, b1, b2 in matcher.get_opcodes():
+        if op in ("delete", "replace") and (a2 - a1) - (b2 - b1) > len(worst):
+            worst = ref[a1:a2]
+    return worst

@@ -9,7 +9,6 @@ were once lost when a decode of clear speech was skipped as silence.
 
 from __future__ import annotations
 
-import difflib
 from pathlib import Path
 
 import numpy as np
@@ -18,21 +17,10 @@ import pytest
 from engine.live.hub import MAX_PIECE
 from engine.live.streamer import LiveOptions, LiveStreamer, WhisperDecoder
 from harness import live_client
-from harness.wer import normalize, wer
+from harness.wer import longest_loss, normalize, wer
 
 REFERENCE = live_client.READING.read_text()
 _SLACK = 0.03  # WER points the live path may lose against offline, decoded deterministically
-
-
-def _longest_loss(text: str) -> list[str]:
-    """The longest run of reference words the transcript has nothing for."""
-    ref, hyp = normalize(REFERENCE, spell_numbers=True), normalize(text, spell_numbers=True)
-    worst: list[str] = []
-    matcher = difflib.SequenceMatcher(a=ref, b=hyp, autojunk=False)
-    for op, a1, a2, b1, b2 in matcher.get_opcodes():
-        if op in ("delete", "replace") and (a2 - a1) - (b2 - b1) > len(worst):
-            worst = ref[a1:a2]
-    return worst
 
 
 @pytest.mark.timeout(600)
@@ -54,7 +42,8 @@ def test_a_stream_fed_in_large_pieces_keeps_every_stretch_of_speech(
     streamer.finish()
     text = " ".join(s.text for s in streamer.segments)
 
-    assert len(_longest_loss(text)) <= 5, (_longest_loss(text), text)
+    lost = longest_loss(REFERENCE, text, spell_numbers=True)
+    assert len(lost) <= 5, (lost, text)
     # The end is kept (a made-up "Thank you." after it, in the last 0.3 s, is still possible).
     assert "boat returned today" in " ".join(normalize(text)[-6:]), text
     assert wer(REFERENCE, text, spell_numbers=True) <= offline + _SLACK, (offline, text)
