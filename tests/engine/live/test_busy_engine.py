@@ -25,16 +25,15 @@ _SLACK = 0.03  # WER points the live path may lose against offline, decoded dete
 
 @pytest.mark.timeout(600)
 def test_a_stream_fed_in_large_pieces_keeps_every_stretch_of_speech(
-    tmp_path: Path, tiny_en_model: str
+    reading_wav: Path, reading_samples: np.ndarray, tiny_en_model: str
 ) -> None:
     from faster_whisper import WhisperModel
 
-    wav = live_client.synthesize(tmp_path / "reading.wav")
     model = WhisperModel(tiny_en_model, device="cpu", compute_type="int8", cpu_threads=2)
-    segments, _ = model.transcribe(str(wav), word_timestamps=True)
+    segments, _ = model.transcribe(str(reading_wav), word_timestamps=True)
     offline = wer(REFERENCE, " ".join(s.text for s in segments), spell_numbers=True)
 
-    pcm = np.frombuffer(live_client.pcm16(wav), np.int16).astype(np.float32) / 32768
+    pcm = reading_samples
     streamer = LiveStreamer(WhisperDecoder(model, beam_size=5), LiveOptions())
     step = int(MAX_PIECE * 16000)
     for start in range(0, pcm.size, step):

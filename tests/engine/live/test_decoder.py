@@ -16,7 +16,6 @@ import numpy as np
 import pytest
 
 from engine.live.streamer import WhisperDecoder
-from harness import live_client
 
 # Buffers the streamer decodes (up to MAX_BUFFER + MAX_PIECE), starting at word starts
 # within these stretches of the reading: each holds starts whose decode, with timestamp
@@ -26,14 +25,11 @@ _LENGTHS = (27.0, 12.0)
 
 
 @pytest.fixture(scope="module")
-def reading(
-    tmp_path_factory: pytest.TempPathFactory, tiny_en_model: str
-) -> tuple[Any, np.ndarray, list[Any]]:
+def reading(reading_samples: np.ndarray, tiny_en_model: str) -> tuple[Any, np.ndarray, list[Any]]:
     """The model, the reading as 16 kHz samples, and raw faster-whisper's words for it."""
     from faster_whisper import WhisperModel
 
-    wav = live_client.synthesize(tmp_path_factory.mktemp("live-decoder") / "reading.wav")
-    pcm = np.frombuffer(live_client.pcm16(wav), np.int16).astype(np.float32) / 32768
+    pcm = reading_samples
     model = WhisperModel(tiny_en_model, device="cpu", compute_type="int8", cpu_threads=2)
     segments, _ = model.transcribe(pcm, word_timestamps=True)
     return model, pcm, [w for s in segments for w in s.words]

@@ -8,15 +8,12 @@ VAD hears speech throughout.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from engine.live.streamer import WINDOW, Decoded, LiveOptions, LiveStreamer
 from engine.pipeline.audio import SAMPLE_RATE
 from engine.result import Word
-from harness import live_client
 
 
 class DisagreeingDecoder:
@@ -42,10 +39,8 @@ class DisagreeingDecoder:
 
 
 @pytest.fixture(scope="module")
-def speech(tmp_path_factory: pytest.TempPathFactory) -> np.ndarray:
-    wav: Path = live_client.synthesize(tmp_path_factory.mktemp("streamer") / "reading.wav")
-    pcm = np.frombuffer(live_client.pcm16(wav), np.int16).astype(np.float32) / 32768
-    return pcm[: 120 * SAMPLE_RATE]
+def speech(reading_samples: np.ndarray) -> np.ndarray:
+    return reading_samples[: 120 * SAMPLE_RATE]
 
 
 @pytest.mark.parametrize("piece", [1.0, 5.0, 45.0], ids=["1s", "5s", "45s"])
