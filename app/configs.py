@@ -76,6 +76,7 @@ def server_config(settings: Settings) -> ServerConfig:
         max_upload_bytes=settings.max_upload_mb * 1024 * 1024,
         api_key=settings.api_key,
         cors_origins=tuple(settings.cors_list),
+        allowed_hosts=settings.allowed_host_list,
         uploads_dir=uploads_dir(settings),
         model=settings.model,
         public_settings=settings.public(),

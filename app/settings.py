@@ -219,6 +219,14 @@ class Settings:
         env="CORS_ORIGINS",
         modes=SERVING,
     )
+    allowed_hosts: str = setting(
+        "",
+        "Comma-separated host names (besides loopback names and --host) that requests may "
+        "carry in their Host header when no API key is set; others get 421 (a web page whose "
+        "name points at this machine cannot read it); * = any",
+        env="ALLOWED_HOSTS",
+        modes=SERVING,
+    )
     callback_hosts: str = setting(
         "localhost,127.0.0.1,::1",
         "Comma-separated hosts a task's callback_url may name (exact host names or IP "
@@ -312,6 +320,10 @@ class Settings:
                 f"{', '.join(LISTENERS)}"
             )
         return tuple(n for n in LISTENERS if n in named and getattr(self, f"{n}_port") != 0)
+
+    @property
+    def allowed_host_list(self) -> tuple[str, ...]:
+        return tuple(h.strip() for h in self.allowed_hosts.split(",") if h.strip())
 
     @property
     def callback_host_list(self) -> tuple[str, ...]:

@@ -39,6 +39,12 @@ def _base(ctx: ServerContext, title: str, description: str) -> FastAPI:
         allow_headers=["*"],
     )
     app.add_middleware(guards.OriginGuard, allowed=ctx.config.cors_origins)
+    app.add_middleware(  # outermost: a foreign Host is refused before anything else
+        guards.HostGuard,
+        host=ctx.config.host,
+        allowed=ctx.config.allowed_hosts,
+        api_key=ctx.config.api_key,
+    )
     errors.install(app)
     guards.install_docs(app)
     return app

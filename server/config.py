@@ -26,6 +26,7 @@ class ServerConfig:
     max_upload_bytes: int
     api_key: str
     cors_origins: tuple[str, ...]
+    allowed_hosts: tuple[str, ...]  # Host names accepted without an API key, beside loopback
     uploads_dir: Path
     model: str
     public_settings: dict[str, Any]
