@@ -78,7 +78,12 @@ class Runtime:
         redis: RedisOptions | None,
     ) -> None:
         settings = self.settings
-        journal = SqliteJournal(settings.data_path / "tasks.sqlite3") if durable else None
+        uploads = configs.uploads_dir(settings)
+        journal = (
+            SqliteJournal(settings.data_path / "tasks.sqlite3", uploads=uploads)
+            if durable
+            else None
+        )
         self.local = MemoryStack(max_size=settings.max_queue_size, journal=journal)
         self._undo.callback(self.local.close)
         self.direct = MemoryStack()
@@ -116,7 +121,9 @@ class Runtime:
             max_attempts=settings.max_attempts,
             on_change=on_engine_change,
         )
-        self.service = TaskService(self.stack, self.direct, self.supervisor, live=self.live)
+        self.service = TaskService(
+            self.stack, self.direct, self.supervisor, live=self.live, uploads_dir=uploads
+        )
         self.supervisor.start()
 
     def close(self, timeout: float = 5.0) -> None:

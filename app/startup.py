@@ -66,10 +66,11 @@ def remove_orphan_uploads(folder: Path, runtime: Runtime) -> None:
     """Delete uploads left by tasks that ended while the app was down (or crashed)."""
     if not folder.is_dir():
         return
-    wanted = {t.source for t in runtime.local.list(limit=1_000_000) if not t.status.is_final}
+    tasks = runtime.local.list(limit=1_000_000)
+    wanted = {Path(t.source).resolve() for t in tasks if not t.status.is_final}
     removed = 0
     for path in folder.iterdir():
-        if str(path) not in wanted and path.is_file():
+        if path.resolve() not in wanted and path.is_file():
             path.unlink(missing_ok=True)
             removed += 1
     if removed:

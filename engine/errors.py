@@ -94,3 +94,9 @@ class EngineStopping(StackscribeError):
 
 class StackUnavailable(Unavailable):
     """The shared stack (Redis) cannot be reached right now."""
+
+
+class NotStored(StackscribeError):
+    """Task state could not be written to disk (full, read-only, damaged): nothing changed."""
+
+    status = 507

@@ -7,12 +7,13 @@ relays every change to subscribers and deletes uploaded files once their task ha
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
-from engine.errors import ModelUnavailable, NotFound, StackUnavailable, Unavailable
+from engine import uploads
+from engine.errors import BadInput, ModelUnavailable, NotFound, StackUnavailable, Unavailable
 from engine.live.hub import LiveHub
 from engine.pipeline.audio import probe
 from engine.process.supervisor import EngineState, EngineStatus, EngineSupervisor
@@ -24,7 +25,11 @@ log = logging.getLogger(__name__)
 
 
 class TaskService:
-    """Submit, watch, cancel and read tasks, whatever the stack backend."""
+    """Submit, watch, cancel and read tasks, whatever the stack backend.
+
+    A task owning its source (an upload) must name a file inside ``uploads_dir``; only
+    there is an upload ever deleted (see :mod:`engine.uploads`).
+    """
 
     def __init__(
         self,
@@ -32,7 +37,9 @@ class TaskService:
         direct: MemoryStack,
         supervisor: EngineSupervisor | None,
         live: LiveHub | None = None,
+        uploads_dir: Path | None = None,
     ) -> None:
+        self.uploads_dir = uploads_dir
         self.stack = stack
         self.direct = direct
         self.live = live  # live streams, served by the same engine (None: not offered)
@@ -59,6 +66,8 @@ class TaskService:
         owns_source: bool,
     ) -> tuple[Task, int]:
         """Check the engine, probe the file, push the task; an owned file refused is deleted."""
+        if owns_source and not self._is_upload(source):
+            raise BadInput(uploads.refusal(source))
         try:
             self.check_engine()
             info = probe(source)
@@ -73,7 +82,7 @@ class TaskService:
             return task, stack.push(task)
         except Exception:
             if owns_source:
-                _remove(source)
+                self._remove(source)
             raise
 
     def submit(
@@ -184,7 +193,17 @@ class TaskService:
             log.debug("Task %s not read after it ended: %s", event.task_id, exc)
             return
         if task is not None and task.owns_source:
-            _remove(task.source)
+            self._remove(task.source)
+
+    def _is_upload(self, path: str) -> bool:
+        return self.uploads_dir is not None and uploads.inside(path, self.uploads_dir)
+
+    def _remove(self, path: str) -> None:
+        """Delete an upload; a path outside the uploads folder (a forged record) is left be."""
+        if self.uploads_dir is None:
+            log.error("Not deleting %s: no uploads folder is configured", path)
+            return
+        uploads.remove(path, self.uploads_dir)
 
     def fail_direct(self, reason: str) -> None:
         """End every direct request still open (the host is going away)."""
@@ -199,12 +218,3 @@ class TaskService:
     def close(self) -> None:
         for unsubscribe in self._unsubscribe:
             unsubscribe()
-
-
-def _remove(path: str) -> None:
-    try:
-        os.unlink(path)
-    except FileNotFoundError:
-        return
-    except OSError as exc:
-        log.warning("Could not delete %s: %s", path, exc)

@@ -37,6 +37,7 @@ from engine.process.messages import (
 )
 from engine.result import Segment
 from engine.stack.protocol import TaskStack
+from engine.stack.redis import RedisStack
 from engine.task import Task, TaskStatus
 
 log = logging.getLogger(__name__)
@@ -200,7 +201,9 @@ class Worker:
 
     @contextlib.contextmanager
     def _audio(self, stack: TaskStack, task: Task) -> Iterator[str]:
-        if task.blob:  # the audio lives in the shared stack, not on this machine
+        # The audio of a shared stack's task lives in it, never on this machine: a record
+        # there naming a local path is refused by fetch (anyone with Redis could write one).
+        if task.blob or isinstance(stack, RedisStack):
             with stack.fetch(task, self.work_dir) as path:  # type: ignore[attr-defined]
                 yield path
             return

@@ -3,6 +3,12 @@
 The stack writes a task on every state change (not on every progress report); on start it
 reads them back: queued tasks queue again, a task that was running when the app died is
 queued again, finished tasks keep their results.
+
+What is read back is checked, not trusted: a row that cannot be rebuilt (saved under other
+rules, a wrong type) is skipped and its task reported failed; an upload outside the uploads
+folder fails its task (see :mod:`engine.uploads`); a damaged file is moved aside
+(``tasks.sqlite3.corrupt-TIME``) and a new one started, with what could still be read.
+A write that fails raises :class:`~engine.errors.NotStored` and is reported by ``health``.
 """
 
 from __future__ import annotations
@@ -13,10 +19,16 @@ import os
 import sqlite3
 import time
 from pathlib import Path
+from typing import Any
 
-from engine.task import Task
+from engine import uploads
+from engine.errors import NotStored, StackscribeError
+from engine.task import Task, TaskStatus
 
 log = logging.getLogger(__name__)
+
+#: What a row that cannot be rebuilt raises on the way from JSON to a Task.
+_UNREADABLE = (ValueError, TypeError, KeyError, AttributeError, StackscribeError)
 
 
 class Journal:
@@ -27,12 +39,16 @@ class Journal:
 
     #: Epoch seconds of the last write that reached the journal's file; None: never.
     last_write: float | None = None
+    #: Why the last write failed; None once a write succeeds again.
+    write_error: str | None = None
+    #: What start-up had to repair (a damaged file moved aside); None: nothing.
+    repaired: str | None = None
 
     def load(self) -> list[Task]:
         return []
 
     def save(self, task: Task) -> None:
-        """Record ``task`` as it is now."""
+        """Record ``task`` as it is now; raises NotStored when it cannot."""
 
     def delete(self, task_id: str) -> None:
         """Forget a task evicted from retention."""
@@ -40,42 +56,151 @@ class Journal:
     def close(self) -> None:
         """Release files."""
 
+    def health(self) -> dict[str, Any]:
+        """``journal`` of ``/health``: whether it can be written, and what start-up repaired."""
+        return {
+            "writable": self.write_error is None,
+            "error": self.write_error,
+            "repaired": self.repaired,
+        }
+
 
 class SqliteJournal(Journal):
-    """Tasks as JSON rows in one SQLite file (WAL mode). Called under the stack's lock."""
+    """Tasks as JSON rows in one SQLite file (WAL mode). Called under the stack's lock.
 
-    def __init__(self, path: str | Path) -> None:
+    ``uploads`` is the folder uploads live in; a task owning its source outside it is failed
+    when read back (None: no upload is trusted).
+    """
+
+    def __init__(self, path: str | Path, uploads: str | Path | None = None) -> None:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         self.path = str(path)
-        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute(
-            "CREATE TABLE IF NOT EXISTS tasks (id TEXT PRIMARY KEY, record TEXT NOT NULL)"
-        )
+        self.uploads = Path(uploads) if uploads is not None else None
+        try:
+            self._db = self._open()
+        except sqlite3.DatabaseError as exc:
+            self._db = self._replace(exc)
         # Until this run writes, the last write is whatever an earlier run left on disk.
         times = [os.path.getmtime(f) for f in (self.path, self.path + "-wal") if os.path.exists(f)]
         self.last_write = max(times, default=None)
 
+    def _open(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS tasks (id TEXT PRIMARY KEY, record TEXT NOT NULL)"
+            )
+            check = db.execute("PRAGMA quick_check").fetchone()[0]
+            if check != "ok":
+                raise sqlite3.DatabaseError(check)
+        except sqlite3.DatabaseError:
+            db.close()
+            raise
+        return db
+
+    def _replace(self, damage: sqlite3.DatabaseError) -> sqlite3.Connection:
+        """Move a damaged file aside, start a new one with the rows that could still be read."""
+        rows = self._salvage()
+        aside = f"{self.path}.corrupt-{time.strftime('%Y%m%dT%H%M%S')}"
+        for suffix in ("", "-wal", "-shm"):
+            if os.path.exists(self.path + suffix):
+                os.replace(self.path + suffix, aside + suffix)
+        self.repaired = (
+            f"The task journal was damaged ({damage}): it was moved to {aside} and a new one "
+            f"started with the {len(rows)} task(s) that could still be read"
+        )
+        log.error("%s", self.repaired)
+        db = self._open()
+        db.executemany("INSERT OR REPLACE INTO tasks (id, record) VALUES (?, ?)", rows)
+        return db
+
+    def _salvage(self) -> list[tuple[str, str]]:
+        rows: list[tuple[str, str]] = []
+        try:
+            db = sqlite3.connect(self.path)
+            try:
+                for task_id, record in db.execute("SELECT id, record FROM tasks"):
+                    if isinstance(task_id, str) and isinstance(record, str):
+                        rows.append((task_id, record))
+            finally:
+                db.close()
+        except sqlite3.DatabaseError as exc:
+            log.warning("Read %d task(s) from the damaged journal, then: %s", len(rows), exc)
+        return rows
+
     def load(self) -> list[Task]:
         tasks = []
-        for task_id, record in self._db.execute("SELECT id, record FROM tasks"):
-            try:
-                tasks.append(Task.from_record(json.loads(record)))
-            except (ValueError, TypeError, KeyError) as exc:
-                log.error("Skipping unreadable task %s in %s: %s", task_id, self.path, exc)
+        for task_id, record in self._db.execute("SELECT id, record FROM tasks").fetchall():
+            task = self._read(task_id, record)
+            if task is not None:
+                tasks.append(task)
         return tasks
 
+    def _read(self, task_id: Any, record: Any) -> Task | None:
+        """One row as a task: checked, or failed with the reason it cannot run."""
+        try:
+            task = Task.from_record(json.loads(record))
+            if task.id != task_id:
+                raise ValueError(f"the row holds task {task.id}")
+        except _UNREADABLE as exc:
+            log.error("Skipping unreadable task %s in %s: %s", task_id, self.path, exc)
+            return self._unreadable(task_id, exc)
+        if task.owns_source:
+            task.source = uploads.from_record(task.source, self.uploads or "")
+            if self.uploads is None or not uploads.inside(task.source, self.uploads):
+                log.error("Task %s: %s", task.id, uploads.refusal(task.source))
+                task.owns_source = False  # never deleted, never opened
+                if not task.status.is_final:
+                    _fail(task, uploads.refusal(task.source))
+                self._keep(task)
+        return task
+
+    def _unreadable(self, task_id: Any, exc: Exception) -> Task | None:
+        """A row that cannot be rebuilt: its task failed with why, where its id is known."""
+        if not isinstance(task_id, str) or not task_id:
+            return None
+        task = Task(filename="", source="", id=task_id)
+        _fail(task, f"This task's saved record could not be read back after a restart: {exc}")
+        self._keep(task)
+        return task
+
+    def _keep(self, task: Task) -> None:
+        try:
+            self.save(task)
+        except NotStored as exc:
+            log.error("Task %s stays as it was in the journal: %s", task.id, exc)
+
     def save(self, task: Task) -> None:
-        self._db.execute(
+        record = task.to_record()
+        if task.owns_source and self.uploads is not None:
+            record["source"] = uploads.to_record(task.source, self.uploads)
+        self._write(
             "INSERT OR REPLACE INTO tasks (id, record) VALUES (?, ?)",
-            (task.id, json.dumps(task.to_record(), ensure_ascii=False)),
+            (task.id, json.dumps(record, ensure_ascii=False)),
         )
-        self.last_write = time.time()
 
     def delete(self, task_id: str) -> None:
-        self._db.execute("DELETE FROM tasks WHERE id = ?", (task_id,))
+        self._write("DELETE FROM tasks WHERE id = ?", (task_id,))
+
+    def _write(self, sql: str, args: tuple[str, ...]) -> None:
+        try:
+            self._db.execute(sql, args)
+        except sqlite3.Error as exc:
+            self.write_error = f"The task journal {self.path} cannot be written: {exc}"
+            log.error("%s", self.write_error)
+            raise NotStored(self.write_error) from exc
+        self.write_error = None
         self.last_write = time.time()
 
     def close(self) -> None:
         self._db.close()
+
+
+def _fail(task: Task, reason: str) -> None:
+    task.status = TaskStatus.FAILED
+    task.error = task.message = reason
+    task.error_code = 500
+    task.completed_at = task.completed_at or time.time()
+    task.lease = task.worker = None

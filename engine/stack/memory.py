@@ -17,7 +17,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
-from engine.errors import Conflict, LeaseLost, NotFound, QueueFull
+from engine.errors import Conflict, LeaseLost, NotFound, NotStored, QueueFull
 from engine.stack.journal import Journal
 from engine.stack.protocol import Listener, QueueChanged, StackEvent, order_key
 from engine.task import Task, TaskEvent, TaskStatus
@@ -38,6 +38,8 @@ class MemoryStack:
 
     ``max_size`` bounds the queued tasks (0 = unlimited); ``retain`` bounds how many
     finished tasks are kept for ``get``/``list`` before the oldest are forgotten.
+    A change the journal cannot record (:class:`NotStored`: a full disk) is not made: a push
+    leaves no task, a finish leaves the task processing for its worker to try again.
     """
 
     backend = "memory"
@@ -68,12 +70,19 @@ class MemoryStack:
                 task.progress = 0.0
                 task.lease = task.worker = None
                 task.cancel_requested = False
-                self._journal.save(task)
+                self._save_or_log(task)
             self._tasks[task.id] = task
             if task.status == TaskStatus.QUEUED:
                 bisect.insort(self._order, (order_key(task), task.id))
             else:
                 self._finished[task.id] = None
+
+    def _save_or_log(self, task: Task) -> None:
+        """Journal a change that stands whether or not the journal takes it (it is behind)."""
+        try:
+            self._journal.save(task)
+        except NotStored as exc:
+            log.error("Task %s: %s", task.id, exc)
 
     def _emit(self, event: StackEvent) -> None:
         for listener in list(self._listeners.values()):
@@ -127,7 +136,10 @@ class MemoryStack:
         while len(self._finished) > self.retain:
             old, _ = self._finished.popitem(last=False)
             self._tasks.pop(old, None)
-            self._journal.delete(old)
+            try:
+                self._journal.delete(old)
+            except NotStored as exc:  # read back after a restart, and evicted again
+                log.error("Task %s not forgotten in the journal: %s", old, exc)
 
     # -- TaskStack ---------------------------------------------------------------------
 
@@ -138,11 +150,11 @@ class MemoryStack:
                     f"The queue is full ({self.max_size} tasks waiting, MAX_QUEUE_SIZE); "
                     "try again when some have finished"
                 )
+            task = dataclasses.replace(task, seq=self._seq + 1, status=TaskStatus.QUEUED)
+            self._journal.save(task)  # NotStored: nothing is queued
             self._seq += 1
-            task = dataclasses.replace(task, seq=self._seq, status=TaskStatus.QUEUED)
             self._tasks[task.id] = task
             bisect.insort(self._order, (order_key(task), task.id))
-            self._journal.save(task)
             self._cond.notify()
             position = self._position(task.id) or 1
             self._event(task)
@@ -166,7 +178,8 @@ class MemoryStack:
             task.worker = worker_id
             task.lease = uuid.uuid4().hex
             task.message = "Starting"
-            self._journal.save(task)
+            # Unjournaled, the task reads back as queued after a crash: as if claimed again.
+            self._save_or_log(task)
             self._event(task)
             self._queue_changed()
             return dataclasses.replace(task)
@@ -198,16 +211,19 @@ class MemoryStack:
         with self._cond:
             task = self._owned(task_id, lease)
             task.status.check(status)
-            task.status = status
-            task.completed_at = time.time()
-            task.result = result
-            task.error = error
-            task.error_code = error_code if error is not None else None
-            task.lease = None
-            if status == TaskStatus.COMPLETED:
-                task.progress = 1.0
-            task.message = _STATUS_MESSAGES[status] if error is None else error
-            self._journal.save(task)
+            task = dataclasses.replace(
+                task,
+                status=status,
+                completed_at=time.time(),
+                result=result,
+                error=error,
+                error_code=error_code if error is not None else None,
+                lease=None,
+                progress=1.0 if status == TaskStatus.COMPLETED else task.progress,
+                message=_STATUS_MESSAGES[status] if error is None else error,
+            )
+            self._journal.save(task)  # NotStored: still processing; the worker tries again
+            self._tasks[task_id] = task
             self._finalize(task)
             self._event(task, result=result)
             return dataclasses.replace(task)
@@ -224,7 +240,7 @@ class MemoryStack:
             task.started_at = None
             task.message = reason
             bisect.insort(self._order, (order_key(task), task.id))
-            self._journal.save(task)
+            self._save_or_log(task)  # read back as queued all the same
             self._cond.notify()
             self._event(task)
             self._queue_changed()
@@ -254,11 +270,15 @@ class MemoryStack:
             if task.status.is_final:
                 raise Conflict(f"Task {task_id} is already {task.status.value}")
             if task.status == TaskStatus.QUEUED:
+                task = dataclasses.replace(
+                    task,
+                    status=TaskStatus.CANCELLED,
+                    completed_at=time.time(),
+                    message="Cancelled",
+                )
+                self._journal.save(task)  # NotStored: it stays queued
                 self._unqueue(task)
-                task.status = TaskStatus.CANCELLED
-                task.completed_at = time.time()
-                task.message = "Cancelled"
-                self._journal.save(task)
+                self._tasks[task_id] = task
                 self._finalize(task)
                 self._event(task)
                 self._queue_changed()
@@ -274,9 +294,11 @@ class MemoryStack:
             if task.status != TaskStatus.COMPLETED:
                 raise Conflict(f"Task {task_id} is {task.status.value}: only results can be edited")
             original = task.original_result if task.original_result is not None else task.result
-            task.result = result
-            task.original_result = None if result == original else original
-            self._journal.save(task)
+            task = dataclasses.replace(
+                task, result=result, original_result=None if result == original else original
+            )
+            self._journal.save(task)  # NotStored: the edit is not made
+            self._tasks[task_id] = task
             return dataclasses.replace(task)
 
     def get(self, task_id: str) -> Task | None:
@@ -321,6 +343,7 @@ class MemoryStack:
             "redis_connected": False,
             "degraded": False,
             "last_backup": self._journal.last_write,
+            "journal": self._journal.health(),
         }
 
     def heartbeat(self, held: dict[str, str]) -> int:
@@ -338,9 +361,13 @@ class MemoryStack:
             task = self._tasks.get(task_id)
             if task is None or task.status != TaskStatus.QUEUED:
                 return None
+            try:
+                self._journal.delete(task_id)
+            except NotStored as exc:  # it stays here, and runs here
+                log.error("Task %s not handed over: %s", task_id, exc)
+                return None
             self._unqueue(task)
             del self._tasks[task_id]
-            self._journal.delete(task_id)
             self._queue_changed()
             return dataclasses.replace(task)
 

@@ -26,7 +26,7 @@ from typing import Any
 
 import redis
 
-from engine.errors import Conflict, LeaseLost, NotFound, QueueFull, StackUnavailable
+from engine.errors import BadInput, Conflict, LeaseLost, NotFound, QueueFull, StackUnavailable
 from engine.redact import redact
 from engine.stack import redis_scripts as scripts
 from engine.stack.protocol import Listener, QueueChanged, StackEvent
@@ -212,10 +212,16 @@ class RedisStack:
 
     @contextlib.contextmanager
     def _fetched(self, task: Task, folder: str) -> Iterator[str]:
-        """The task's audio as a local file for as long as the block runs."""
-        if not task.blob:
-            yield task.source
-            return
+        """The task's audio as a local file for as long as the block runs.
+
+        The audio of a task here is always in Redis, under the key its push chose: a record
+        naming a local path or another key (written into Redis by someone else) is refused.
+        """
+        if task.blob != self._key("audio", task.id):
+            raise BadInput(
+                f"Refused: this task's record in Redis names no audio of its own "
+                f"(source {task.source!r}, audio key {task.blob!r}); nothing was opened"
+            )
         os.makedirs(folder, exist_ok=True)
         path = os.path.join(folder, f"{task.id}{os.path.splitext(task.filename)[1][:9]}")
         try:

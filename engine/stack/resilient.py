@@ -186,12 +186,14 @@ class ResilientStack:
     def health(self) -> dict[str, Any]:
         degraded = not self._up.is_set() or self.local.counts()["queue_size"] > 0
         up = self._up.is_set()
+        local = self.local.health()
         return {
             "backend": self.backend,
             "redis_connected": up,
             "degraded": degraded,
             # Redis's last save while it answers; the local journal's last write without it.
-            "last_backup": self.primary.last_save() if up else self.local.health()["last_backup"],
+            "last_backup": self.primary.last_save() if up else local["last_backup"],
+            "journal": local["journal"],  # the safety net's
         }
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:

@@ -30,7 +30,9 @@ def test_uploads_are_deleted_even_when_the_final_event_is_missed(
         redis=defaults.redis_options(redis_server.url, redis_prefix), redis_url=redis_server.url
     )
     runtime.service.close()  # the host hears no event from now on, as while reconnecting
-    upload_path = tmp_path / "upload.flac"
+    assert runtime.service.uploads_dir is not None
+    runtime.service.uploads_dir.mkdir(parents=True, exist_ok=True)
+    upload_path = runtime.service.uploads_dir / "upload.flac"  # uploads live there, or are refused
     shutil.copy(jfk, upload_path)
     task, _ = runtime.service.submit(str(upload_path), "jfk.flac", owns_source=True)
     _until(lambda: runtime.stack.get(task.id).status.is_final, timeout=60)

@@ -33,6 +33,7 @@ def test_tasks_accepted_while_redis_is_down_move_to_it_in_order(tmp_path: Path) 
             "redis_connected": False,
             "degraded": True,
             "last_backup": None,  # the local stack keeps no journal here
+            "journal": {"writable": True, "error": None, "repaired": None},
         }
         tasks = [Task(filename=f"t{i}", source=__file__, priority=i % 2) for i in range(4)]
         for task in tasks:
