@@ -29,6 +29,7 @@ class ServerContext:
     backend: Any = None
     started: float = field(default_factory=time.time)
     callbacks: CallbackSender | None = None  # None: no listener takes queued submissions
+    stopping: bool = False  # set on SIGTERM/SIGINT: uploads under way are answered 503
 
     def check_key(self, provided: str | None) -> None:
         key = self.config.api_key

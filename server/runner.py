@@ -67,6 +67,7 @@ class ServerRunner:
         self.log_level = log_level
         self._sockets: dict[str, socket.socket] = {}
         self._servers: list[_Server] = []
+        self._context: ServerContext | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._started = threading.Event()
@@ -122,6 +123,7 @@ class ServerRunner:
         config = dataclasses.replace(self.config, **ports)
         callbacks = self._callbacks()
         ctx = ServerContext(self.service, config, bridge, callbacks=callbacks)
+        self._context = ctx
         names = self.config.listeners
         self._servers = [self._uvicorn(apps.APPS[name](ctx)) for name in names]
         watcher = asyncio.ensure_future(self._announce())
@@ -153,6 +155,8 @@ class ServerRunner:
         self._started.set()
 
     def request_stop(self) -> None:
+        if self._context is not None:
+            self._context.stopping = True
         for server in self._servers:
             server.should_exit = True
 
