@@ -270,6 +270,8 @@ class _Run:
         if pipeline is not None:
             raws = self._with_tails(plan, list(generator))
             self.last_speech = pipeline.last_speech_timestamp + self.speech_offset
+        elif not self.options.vad_filter:
+            raws = _heard_in(plan.speech, generator)
         for raw in raws:
             # Whisper's own segments can span a whole window: cut where sentences end.
             decoded = _convert(raw, len(self.segments), speech_map)
@@ -417,6 +419,28 @@ def _speech_spans(speech: np.ndarray, window: dict[str, float]) -> list[tuple[fl
         ((lo + s.start) / SAMPLE_RATE, (lo + s.end) / SAMPLE_RATE)
         for s in speech_segments([audio], BATCHED)
     ]
+
+
+def _heard_in(speech: np.ndarray, raws: Iterable[Any]) -> Iterator[Any]:
+    """Sequentially decoded segments without those read from silence (issue 19, 16).
+
+    The guard of batched windows (see ``_checked``) for sequential decoding without VAD: a
+    segment the model thinks holds no speech is kept only where Silero VAD hears speech in
+    the 30 s window it was decoded from; faster-whisper's own test (no-speech probability
+    and a log-probability under -1) lets "You" through on a silent file.
+    """
+    spans: dict[int, list[tuple[float, float]]] = {}
+    for raw in raws:
+        if raw.no_speech_prob > _NO_SPEECH:
+            seek = int(raw.seek)
+            if seek not in spans:
+                start = seek / 100
+                window = {"start": start, "end": min(start + 30.0, speech.size / SAMPLE_RATE)}
+                spans[seek] = _speech_spans(speech, window)
+            if not _overlaps(raw, spans[seek]):
+                log.debug("Dropping a segment read from silence (%r)", raw.text)
+                continue
+        yield raw
 
 
 def _overlaps(raw: Any, spans: list[tuple[float, float]]) -> bool:

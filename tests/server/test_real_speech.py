@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import wave
 from pathlib import Path
 
 import pytest
@@ -35,3 +36,21 @@ def test_health_says_which_model_runs_and_why(make_server, monkeypatch, tmp_path
     assert health["model_loaded"] and health["model"] == "base"
     assert "'small' is not downloaded" in health["model_reason"]
     assert "base model" in health["model_reason"]
+
+
+@pytest.mark.parametrize("mode", ["sequential", "batched"])
+def test_a_silent_file_gives_no_words(
+    make_server, tiny_en_model: str, tmp_path: Path, mode: str
+) -> None:
+    """Issue 19, 16: without VAD, sequential decoding read 40 s of silence as "You You"."""
+    silent = tmp_path / "silence.wav"
+    with wave.open(str(silent), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(16000)
+        out.writeframes(bytes(2 * 16000 * 40))
+    live = make_server(model=tiny_en_model, cpu_threads=2, device="cpu", listeners="direct")
+    with live.client("direct") as client:
+        answer = upload(client, silent, decode_mode=mode, vad_filter="false")
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["text"] == "" and answer.json()["segments"] == []
