@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+import resource
 import signal
 import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -78,7 +81,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _serve(tmp_path: Path, *args: str) -> subprocess.Popen:
+def _serve(tmp_path: Path, *args: str, **popen: Any) -> subprocess.Popen:
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "REDIS_URL": ""}
     return subprocess.Popen(
         [sys.executable, "-m", "app", "serve", "--data-dir", str(tmp_path / "data"), *args],
@@ -87,7 +90,113 @@ def _serve(tmp_path: Path, *args: str) -> subprocess.Popen:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        **popen,
     )
+
+
+def _serve_queue(tmp_path: Path, tiny_model: str, **popen: Any) -> tuple[subprocess.Popen, str]:
+    """``serve`` with only the queue listener, its engine ready; the process and its URL."""
+    port = _free_port()
+    proc = _serve(
+        tmp_path,
+        "--model",
+        tiny_model,
+        "--listeners",
+        "queue",
+        "--queue-port",
+        str(port),
+        "--cpu-threads",
+        "1",
+        **popen,
+    )
+    base = f"http://127.0.0.1:{port}"
+
+    def alive() -> bool:
+        try:
+            return bool(httpx.get(f"{base}/health").json()["engine_alive"])
+        except httpx.HTTPError:
+            return proc.poll() is not None  # it died: the test says why
+
+    until(alive, 60, "the server's engine")
+    assert proc.poll() is None, proc.communicate()[1]
+    return proc, base
+
+
+_BOUNDARY = "stackscribe-test-boundary"
+
+
+def _upload_head(size: int) -> bytes:
+    """The request head and the file part's headers of a ``size``-byte multipart upload."""
+    part = (
+        f'--{_BOUNDARY}\r\nContent-Disposition: form-data; name="file"; '
+        'filename="talk.wav"\r\nContent-Type: application/octet-stream\r\n\r\n'
+    ).encode()
+    tail = len(f"\r\n--{_BOUNDARY}--\r\n")
+    head = (
+        "POST /transcribe/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        f"Content-Type: multipart/form-data; boundary={_BOUNDARY}\r\n"
+        f"Content-Length: {len(part) + size + tail}\r\n\r\n"
+    ).encode()
+    return head + part
+
+
+def _answer(sock: socket.socket) -> tuple[int, dict]:
+    """The status and JSON body of the answer on ``sock``."""
+    data = b""
+    while b"\r\n\r\n" not in data or not data.rstrip().endswith(b"}"):
+        part = sock.recv(65536)
+        if not part:
+            break
+        data += part
+    head, _, body = data.partition(b"\r\n\r\n")
+    try:
+        return int(head.split(b" ", 2)[1]), json.loads(body)
+    except ValueError:  # a plain-text answer: shown as it is when the test fails
+        return int(head.split(b" ", 2)[1]), {"detail": body.decode("latin-1")}
+
+
+def test_sigterm_during_an_upload_answers_503_and_discards_it(
+    tmp_path: Path, tiny_model: str
+) -> None:
+    """A client still sending when the server stops gets 503 and a reason, not a bare 500."""
+    proc, base = _serve_queue(tmp_path, tiny_model)
+    uploads = tmp_path / "data" / "uploads"
+    port = int(base.rsplit(":", 1)[1])
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+            sock.sendall(_upload_head(50 << 20) + b"\0" * (1 << 20))
+            until(lambda: any(uploads.iterdir()), 30, "the upload to reach the disk")
+            proc.send_signal(signal.SIGTERM)
+            # The client sends nothing more: the server stops waiting for it after a few s.
+            status, body = _answer(sock)
+        assert status == 503, body
+        assert "shutting down" in body["detail"]
+        _, err = proc.communicate(timeout=20)
+        assert proc.returncode == 0, err
+        assert list(uploads.iterdir()) == []
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
+def _small_files() -> None:
+    """In the server's process: files may not grow past 4 MB, as on a nearly full disk."""
+    resource.setrlimit(resource.RLIMIT_FSIZE, (4 << 20, 4 << 20))
+
+
+def test_a_disk_that_cannot_hold_the_upload_is_507(tmp_path: Path, tiny_model: str) -> None:
+    """Not the client's fault, so not a 400 about the multipart body."""
+    proc, base = _serve_queue(tmp_path, tiny_model, preexec_fn=_small_files)
+    try:
+        with httpx.Client(base_url=base, timeout=60) as client:
+            files = {"file": ("talk.wav", b"\0" * (8 << 20), "application/octet-stream")}
+            refused = client.post("/transcribe/", files=files)
+        assert refused.status_code == 507, refused.text
+        assert "cannot store the upload" in refused.json()["detail"]
+        assert list((tmp_path / "data" / "uploads").iterdir()) == []
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=30)
 
 
 def test_a_public_address_needs_a_key(tmp_path: Path, tiny_model: str) -> None:
