@@ -18,9 +18,16 @@ def health_body(
     """``/health`` of every listener, from the stack's counts and health fetched once."""
     ctx = context(request)
     engine = ctx.service.engine_status()
-    if engine.state == EngineState.READY and not backend["degraded"]:
+    # The local journal (absent on a Redis-only stack): can task state be written down?
+    journal = backend.get("journal")
+    writable = journal is None or journal["writable"]
+    if engine.serving and writable and not backend["degraded"]:
         status = "healthy"
-    elif engine.state in (EngineState.UNAVAILABLE, EngineState.STOPPED):
+    elif (
+        engine.state in (EngineState.UNAVAILABLE, EngineState.STOPPED)
+        or (engine.alive and not engine.serving)  # frozen, or a lane's worker died
+        or not writable  # nothing new can be accepted, nothing finished recorded
+    ):
         status = "unhealthy"
     else:
         status = "degraded"
@@ -35,8 +42,11 @@ def health_body(
         "compute_type": engine.compute_type,
         "backend": backend["backend"],
         "redis_connected": backend["redis_connected"],
-        "engine_alive": engine.state == EngineState.READY,
+        "engine_alive": engine.serving,
         "engine_state": engine.state.value,
+        "engine_responding": engine.responding,
+        "dead_workers": list(engine.dead_workers),
+        "journal": journal,
         "error": engine.error,
         "download": {"done": engine.download_done, "total": engine.download_total}
         if engine.state == EngineState.DOWNLOADING

@@ -38,4 +38,14 @@ class EngineStopped:
     """The workers stopped after the host asked them to."""
 
 
-EngineMessage = EngineLoading | EngineReady | EngineFailed | EngineStopped
+@dataclass(frozen=True)
+class EngineAlive:
+    """The engine's heartbeat, sent every few seconds, naming any lane whose thread died.
+
+    Its absence for a lease (a frozen or stopped process) is how the host sees a stall.
+    """
+
+    dead_workers: tuple[str, ...] = ()
+
+
+EngineMessage = EngineLoading | EngineReady | EngineFailed | EngineStopped | EngineAlive

@@ -22,6 +22,7 @@ from engine.errors import ModelUnavailable, StackUnavailable
 from engine.models import store as model_store
 from engine.models.store import DownloadCancelled
 from engine.process.messages import (
+    EngineAlive,
     EngineFailed,
     EngineLoading,
     EngineMessage,
@@ -64,10 +65,19 @@ class EngineStatus:
     download_total: int = 0
     restarts: int = 0
     pid: int | None = None
+    #: False while a ready engine has sent no heartbeat for a lease (frozen, stopped).
+    responding: bool = True
+    #: Lanes (``queue``, ``direct``) whose worker thread died: they take no more work.
+    dead_workers: tuple[str, ...] = ()
 
     @property
     def alive(self) -> bool:
         return self.state == EngineState.READY
+
+    @property
+    def serving(self) -> bool:
+        """Ready, answering, and every lane's worker running: work queued will be done."""
+        return self.alive and self.responding and not self.dead_workers
 
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
@@ -118,6 +128,7 @@ class EngineSupervisor:
         self._cancel_download = threading.Event()
         self._process: Any = None
         self._engine_stop: Any = None
+        self._last_beat: float | None = None  # monotonic time of the engine's last heartbeat
         self._thread = threading.Thread(target=self._run, name="engine-supervisor", daemon=True)
 
     # -- status ------------------------------------------------------------------------
@@ -220,7 +231,8 @@ class EngineSupervisor:
             name="stackscribe-engine",
             daemon=True,
         )
-        self._set(state=EngineState.LOADING, error=None)
+        self._set(state=EngineState.LOADING, error=None, responding=True, dead_workers=())
+        self._last_beat = None
         self._process.start()
         self._set(pid=self._process.pid)
         killed_for_timeout: set[str] = set()
@@ -230,6 +242,7 @@ class EngineSupervisor:
                 unavailable |= self._on_message(messages.get(timeout=0.25))
             except queue.Empty:
                 killed_for_timeout |= self._watchdog()
+            self._check_beat(config.lease_seconds)
         self._process.join()
         code = self._process.exitcode
         if self._stopping.is_set():
@@ -248,7 +261,10 @@ class EngineSupervisor:
                 self._set(
                     state=EngineState.READY, model=model, device=device, compute_type=compute_type
                 )
+                self._last_beat = time.monotonic()
                 log.info("Engine ready: model %s on %s (%s)", model, device, compute_type)
+            case EngineAlive(dead_workers=dead):
+                self._on_beat(dead)
             case EngineFailed(error=error):
                 self._set(state=EngineState.UNAVAILABLE, error=error)
                 return True
@@ -257,6 +273,27 @@ class EngineSupervisor:
             case _:
                 assert_never(message)
         return False
+
+    def _on_beat(self, dead: tuple[str, ...]) -> None:
+        self._last_beat = time.monotonic()
+        status = self.status
+        if dead != status.dead_workers:
+            log.error("Engine worker thread(s) died: %s; their lanes take no work", dead)
+        if not status.responding:
+            log.warning("The engine answers again")
+        if dead != status.dead_workers or not status.responding:
+            self._set(responding=True, dead_workers=dead)
+
+    def _check_beat(self, bound: float) -> None:
+        """A ready engine silent for a lease is not responding (beats come five times as often,
+        from their own thread, so a long decode never goes a lease without one)."""
+        status = self.status
+        if self._last_beat is None or status.state != EngineState.READY or not status.responding:
+            return
+        silent = time.monotonic() - self._last_beat
+        if silent > bound:
+            log.error("The engine has sent no heartbeat for %.0f s: frozen or stopped?", silent)
+            self._set(responding=False)
 
     def _held(self) -> list[tuple[TaskStack, Any]]:
         prefix = f"{self.engine_id}/"

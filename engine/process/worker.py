@@ -22,6 +22,7 @@ from engine.errors import (
     AudioDecodeError,
     EngineStopping,
     LeaseLost,
+    NotStored,
     StackscribeError,
     StackUnavailable,
     TaskCancelled,
@@ -29,6 +30,7 @@ from engine.errors import (
 )
 from engine.pipeline.transcriber import DecodeSettings, Transcriber
 from engine.process.messages import (
+    EngineAlive,
     EngineFailed,
     EngineLoading,
     EngineMessage,
@@ -131,9 +133,15 @@ class Worker:
     def run(self) -> None:
         log.info("Worker %s ready", self.worker_id)
         while not self.stop.is_set():
-            claimed = self._claim()
-            if claimed is not None:
-                self.process(*claimed)
+            try:
+                claimed = self._claim()
+                if claimed is not None:
+                    self.process(*claimed)
+            except Exception:
+                # The worker's boundary (the task's is in _run): whatever the stack raised
+                # (a host gone, a journal broken), the lane keeps claiming after a pause.
+                log.exception("Worker %s: the stack failed; going on", self.worker_id)
+                self.stop.wait(1.0)
         log.info("Worker %s stopped", self.worker_id)
 
     def _claim(self) -> tuple[TaskStack, Task] | None:
@@ -142,7 +150,7 @@ class Worker:
             try:
                 task = stack.claim(self.worker_id, timeout=wait)
             except StackUnavailable as exc:
-                log.debug("Cannot claim from %s: %s", stack.backend, exc)
+                log.debug("Cannot claim from %s: %s", getattr(stack, "backend", "?"), exc)
                 self.stop.wait(1.0)
                 continue
             if task is not None:
@@ -232,6 +240,16 @@ class Worker:
             except LeaseLost:
                 log.warning("Task %s was taken from this worker; its result is refused", task.id)
                 return
+            except NotStored as exc:
+                # The host cannot write it down (a full disk): the task stays ours and
+                # processing, and the result is offered again until there is room.
+                if self.stop.is_set():
+                    log.error("Task %s: result not recorded before stopping: %s", task.id, exc)
+                    return
+                log.warning("Task %s: cannot record the result yet (%s)", task.id, exc)
+                self.stop.wait(delay)
+                delay = min(delay * 2, 10.0)
+                continue
             except StackUnavailable as exc:
                 if time.monotonic() > deadline:
                     log.error(
@@ -289,15 +307,23 @@ class Worker:
                 log.debug("Heartbeat for %s not sent: %s", task_id, exc)
 
 
-def _heartbeats(workers: list[Worker], stop: threading.Event, every: float) -> None:
-    """The engine's heartbeat thread: beats for every worker, watches the host process."""
+def _heartbeats(
+    workers: dict[str, tuple[Worker, threading.Thread]],
+    stop: threading.Event,
+    every: float,
+    status: StatusFn,
+) -> None:
+    """The engine's heartbeat thread: beats for every worker, watches the host process, and
+    tells the host it is alive and which lanes' threads have died (``/health`` shows both)."""
     parent = os.getppid()
     while not stop.wait(every):
         if os.getppid() != parent:
             log.error("The host process is gone; the engine exits")
             os._exit(1)
-        for worker in workers:
+        for worker, _ in workers.values():
             worker.beat()
+        dead = tuple(lane for lane, (_, thread) in workers.items() if not thread.is_alive())
+        status(EngineAlive(dead_workers=dead))
 
 
 def serve(
@@ -324,8 +350,9 @@ def serve(
         )
     )
     gate = DirectFirst()  # the direct lane runs alone; the others wait at their next segment
-    workers = [
-        Worker(
+    lanes_run: dict[str, tuple[Worker, threading.Thread]] = {}
+    for lane, stacks in lanes.items():
+        worker = Worker(
             stacks,
             transcriber,
             f"{config.engine_id}/{lane}",
@@ -335,17 +362,15 @@ def serve(
             gate=gate,
             priority=lane == "direct",
         )
-        for lane, stacks in lanes.items()
-    ]
-    threads = [
-        threading.Thread(target=w.run, name=f"worker-{w.worker_id}", daemon=True) for w in workers
-    ]
+        thread = threading.Thread(target=worker.run, name=f"worker-{worker.worker_id}", daemon=True)
+        lanes_run[lane] = (worker, thread)
+    threads = [thread for _, thread in lanes_run.values()]
     if live is not None and hasattr(transcriber, "model"):
         threads.append(_live_thread(live, transcriber, config, stop))
     threads.append(
         threading.Thread(
             target=_heartbeats,
-            args=(workers, stop, max(0.5, config.lease_seconds / 5)),
+            args=(lanes_run, stop, heartbeat_every(config.lease_seconds), status),
             name="heartbeat",
             daemon=True,
         )
@@ -355,6 +380,11 @@ def serve(
     for thread in threads:
         thread.join()
     status(EngineStopped())
+
+
+def heartbeat_every(lease_seconds: float) -> float:
+    """Seconds between heartbeats: five in a lease, so one late beat loses nothing."""
+    return max(0.5, lease_seconds / 5)
 
 
 def _live_thread(
