@@ -59,6 +59,7 @@ def live_limits(settings: Settings) -> LiveLimits:
         max_streams=settings.live_max_streams,
         max_frame_bytes=settings.live_max_frame_kb * 1024,
         max_seconds=settings.live_max_minutes * 60,
+        idle_seconds=settings.live_idle_seconds,
     )
 
 

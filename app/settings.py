@@ -267,6 +267,13 @@ class Settings:
         env="LIVE_MAX_MINUTES",
         modes=SERVING,
     )
+    live_idle_seconds: float = setting(
+        60.0,
+        "A live stream that sends no audio for this many seconds (once its text is out) ends "
+        "with an error, freeing its slot (/ws/live, /v1/realtime)",
+        env="LIVE_IDLE_SECONDS",
+        modes=SERVING,
+    )
     watch_poll_seconds: float = setting(
         2.0,
         "How often a watched folder (watch, the window's watched folder) is looked at, in seconds",

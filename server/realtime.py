@@ -26,7 +26,19 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from engine.errors import InvalidParameter, StackscribeError, TooLarge
 from engine.live.pcm import PcmConverter
 from server.context import ServerContext, accept_socket
-from server.routes_live import Inbox, check_frame, frame_limit, hub_of, live_options
+from server.routes_live import (
+    Feeder,
+    Inbox,
+    StreamEnded,
+    check_frame,
+    frame_limit,
+    hub_of,
+    idle_limit,
+    live_options,
+    parse_json,
+    receive_unless_idle,
+    sample_rate,
+)
 
 log = logging.getLogger(__name__)
 
@@ -64,15 +76,16 @@ class _Config:
                 "Only transcription sessions are served here: connect with "
                 "?intent=transcription and send session.type 'transcription'"
             )
-        audio = (session.get("audio") or {}).get("input") or {}
+        audio = _object(_object(session.get("audio"), "session.audio").get("input"), "audio.input")
         self._format(audio.get("format") or session.get("input_audio_format"))
         transcription = audio.get("transcription") or session.get("input_audio_transcription")
-        if isinstance(transcription, dict):
+        if transcription is not None:
+            transcription = _object(transcription, "transcription")
             self.language = transcription.get("language") or None
             self.prompt = transcription.get("prompt") or None
         for source in (audio, session):
             if "turn_detection" in source:
-                self.turn_detection = source["turn_detection"]
+                self.turn_detection = _turn_detection(source["turn_detection"])
         live_options(self.language, "transcribe", self.prompt)  # refuse bad values now
 
     def _format(self, fmt: Any) -> None:
@@ -80,7 +93,8 @@ class _Config:
             return
         if fmt == "pcm16" or (isinstance(fmt, dict) and fmt.get("type") in ("audio/pcm", None)):
             rate = fmt.get("rate") if isinstance(fmt, dict) else None
-            self.rate = int(rate or _RATE)
+            self.rate = _RATE if rate is None else sample_rate(rate, "audio.input.format.rate")
+            PcmConverter(self.rate)  # refuse a rate out of range now
             return
         raise InvalidParameter(
             f"Audio format {fmt!r} is not supported: send PCM16 ({{'type': 'audio/pcm', "
@@ -114,6 +128,32 @@ class _Config:
         }
 
 
+def _object(value: Any, name: str) -> dict[str, Any]:
+    """An optional JSON object of a session: {} when absent."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise InvalidParameter(f"{name} must be an object")
+    return value
+
+
+def _turn_detection(value: Any) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    value = _object(value, "turn_detection")
+    silence = value.get("silence_duration_ms", _DEFAULT_SILENCE_MS)
+    if (
+        isinstance(silence, bool)
+        or not isinstance(silence, int | float)
+        or not 0 <= silence <= 60_000
+    ):
+        raise InvalidParameter(
+            f"turn_detection.silence_duration_ms must be a number of ms from 0 to 60000, "
+            f"not {silence!r}"
+        )
+    return value
+
+
 def router() -> APIRouter:
     api = APIRouter()
 
@@ -145,8 +185,9 @@ class _Session:
         self.config = _Config(ctx.config.model or "whisper-1")
         self.limit = frame_limit(ctx)
         self.stream_id: str | None = None
-        self.converter: PcmConverter | None = None
+        self.feeder: Feeder | None = None
         self.inbox: Inbox | None = None
+        self.last_audio = asyncio.get_running_loop().time()  # connect, then each append
         self.item: str | None = None  # the item audio goes into now
         self.previous: str | None = None  # the last committed item
         self.appended = 0  # bytes appended since the last commit
@@ -175,6 +216,10 @@ class _Session:
             await self._receive()
         except WebSocketDisconnect:
             pass
+        except StreamEnded as exc:
+            with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+                await self.error(str(exc), exc.code)
+                await self.websocket.close(code=1008)
         finally:
             if self.stream_id is not None:
                 hub.abort(self.stream_id)
@@ -182,14 +227,23 @@ class _Session:
             with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, RuntimeError):
                 await events
 
+    def _idle_for(self) -> float:
+        """Seconds without audio (and, once a stream is open, with no work in the engine)."""
+        idle = asyncio.get_running_loop().time() - self.last_audio
+        hub = self.ctx.service.live
+        if self.stream_id is not None and hub is not None:
+            idle = min(idle, hub.idle_for(self.stream_id))
+        return idle
+
     async def _receive(self) -> None:
+        limit = idle_limit(self.ctx)
         while not self.closing:
-            message = await self.websocket.receive()
+            message = await receive_unless_idle(self.websocket, self._idle_for, limit)
             if message["type"] == "websocket.disconnect":
                 raise WebSocketDisconnect(message.get("code", 1000))
             try:
-                event = json.loads(message.get("text") or message.get("bytes") or b"")
-            except (json.JSONDecodeError, UnicodeDecodeError):
+                event = parse_json(message.get("text") or message.get("bytes") or b"")
+            except InvalidParameter:
                 await self.error("Client events must be JSON text", "invalid_json")
                 continue
             if not isinstance(event, dict):
@@ -197,6 +251,8 @@ class _Session:
                 continue
             try:
                 await self._handle(event)
+            except StreamEnded:
+                raise
             except TooLarge as exc:
                 await self.error(str(exc), "limit_exceeded", event.get("event_id"))
                 if self.stream_id is not None and "LIVE_MAX_SECONDS" in str(exc):
@@ -215,7 +271,7 @@ class _Session:
             updated = "transcription_session.updated" if self.config.beta else "session.updated"
             await self.send({"type": updated, "session": self.config.describe()})
         elif kind == "input_audio_buffer.append":
-            self._append(event.get("audio"))
+            await self._append(event.get("audio"))
         elif kind == "input_audio_buffer.commit":
             await self._commit(event.get("event_id"))
         elif kind == "input_audio_buffer.clear":
@@ -226,25 +282,29 @@ class _Session:
                 "session.update, input_audio_buffer.append, .commit and .clear"
             )
 
-    def _append(self, audio: Any) -> None:
+    async def _append(self, audio: Any) -> None:
+        if audio is not None and not isinstance(audio, str):
+            raise InvalidParameter("input_audio_buffer.append needs base64 audio in a string")
         try:
             data = base64.b64decode(audio or "", validate=True)
-        except (binascii.Error, TypeError, ValueError) as exc:
+        except (binascii.Error, ValueError) as exc:
             raise InvalidParameter("input_audio_buffer.append needs base64 audio") from exc
         check_frame(len(data), self.limit)
         if self.stream_id is None:
             self._open()
-        assert self.converter is not None and self.stream_id is not None
+        assert self.feeder is not None and self.stream_id is not None
         self.appended += len(data)
-        hub_of(self.ctx).feed(self.stream_id, self.converter.convert(data))
+        self.last_audio = asyncio.get_running_loop().time()
+        await self.feeder.feed(self.stream_id, data)
 
     def _open(self) -> None:
-        self.converter = PcmConverter(self.config.rate, "pcm16")
+        hub = hub_of(self.ctx)
+        self.feeder = Feeder(hub, PcmConverter(self.config.rate, "pcm16"))
         self.inbox = Inbox()
         options = live_options(
             self.config.language, "transcribe", self.config.prompt, self.config.silence_seconds
         )
-        self.stream_id = hub_of(self.ctx).open(options, self.inbox.listener())
+        self.stream_id = hub.open(options, self.inbox.listener(), self.feeder.on_room)
 
     def _current_item(self) -> str:
         if self.item is None:

@@ -11,10 +11,13 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Callable
+import math
+from collections.abc import Callable, MutableMapping
 from typing import Any
 
+import numpy as np
 from fastapi import APIRouter
+from fastapi.concurrency import run_in_threadpool
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from engine.errors import InvalidParameter, StackscribeError, TooLarge, Unavailable
@@ -28,6 +31,20 @@ log = logging.getLogger(__name__)
 
 _PUBLIC = ("partial", "final", "done", "error")  # engine events this protocol passes on
 _STOP_WAIT = 600.0  # seconds the last finals may take after ``stop``
+# Seconds a socket stops reading while its stream has no room (audio sent faster than real
+# time) before the stream is ended: under uvicorn's ping timeout (20 s), which a socket that
+# is not read would otherwise hit.
+_ROOM_WAIT = 15.0
+
+
+class StreamEnded(StackscribeError):
+    """The server ends the stream with close 1008: idle too long, or no room for its audio."""
+
+    status = 429
+
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 def hub_of(ctx: ServerContext) -> LiveHub:
@@ -43,6 +60,9 @@ def live_options(
     language: Any = None, task: Any = "transcribe", prompt: Any = None, silence: float = 0.8
 ) -> LiveOptions:
     """Checked stream options (the same checks as a file's parameters)."""
+    for name, value in (("language", language), ("task", task), ("initial_prompt", prompt)):
+        if value is not None and not isinstance(value, str):
+            raise InvalidParameter(f"{name} must be a string, not {_json_type(value)}")
     checked = TranscribeOptions(
         language=language or None, task=task or "transcribe", initial_prompt=prompt or None
     )
@@ -52,6 +72,97 @@ def live_options(
         initial_prompt=checked.initial_prompt,
         silence_seconds=silence,
     )
+
+
+def sample_rate(value: Any, name: str = "sample_rate") -> int:
+    """A client's rate: a whole number of Hz (PcmConverter checks the range)."""
+    if isinstance(value, str) and value.isdigit():
+        value = int(value)
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or value != int(value)
+    ):
+        raise InvalidParameter(
+            f"{name} must be a whole number of Hz between 8000 and 192000, not {value!r}"
+        )
+    return int(value)
+
+
+def _json_type(value: Any) -> str:
+    names = {dict: "an object", list: "a list", bool: "true or false", str: "a string"}
+    return names.get(type(value), "a number")
+
+
+def parse_json(text: str | bytes) -> Any:
+    """A client's JSON frame; InvalidParameter when it is not JSON (or nested too deep)."""
+    try:
+        return json.loads(text)
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
+        raise InvalidParameter("Frames must be JSON text") from exc
+
+
+class Feeder:
+    """A socket's audio into its stream, off the event loop, pushing back when it is full.
+
+    Converting (and resampling) runs in the thread pool; when the hub has no room for more
+    (audio sent faster than the engine reads it), the socket is not read until the engine
+    takes some, which holds the client back (TCP); past :data:`_ROOM_WAIT` the stream ends.
+    """
+
+    def __init__(self, hub: LiveHub, converter: PcmConverter) -> None:
+        self.hub = hub
+        self.converter = converter
+        self.loop = asyncio.get_running_loop()
+        self.room = asyncio.Event()
+
+    def on_room(self) -> None:
+        """For :meth:`LiveHub.open`: called on the engine's thread when there is room."""
+        self.loop.call_soon_threadsafe(self.room.set)
+
+    async def feed(self, stream_id: str, data: bytes | None) -> None:
+        """Feed ``data`` (None: what the resampler still holds, at the end)."""
+        if not await run_in_threadpool(self._feed, stream_id, data):
+            await self._wait_room(stream_id)
+
+    def _feed(self, stream_id: str, data: bytes | None) -> bool:
+        audio: np.ndarray = self.converter.flush() if data is None else self.converter.convert(data)
+        return self.hub.feed(stream_id, audio)
+
+    async def _wait_room(self, stream_id: str) -> None:
+        deadline = self.loop.time() + _ROOM_WAIT
+        while True:
+            self.room.clear()
+            if self.hub.has_room(stream_id):
+                return
+            left = deadline - self.loop.time()
+            if left <= 0:
+                raise StreamEnded(
+                    "Audio arrives faster than it can be transcribed and the engine has not "
+                    f"caught up in {_ROOM_WAIT:.0f} s: send audio at the pace it is spoken",
+                    "audio_too_fast",
+                )
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.room.wait(), left)
+
+
+async def receive_unless_idle(
+    websocket: WebSocket, idle_for: Callable[[], float], limit: float
+) -> MutableMapping[str, Any]:
+    """The next message; StreamEnded once ``idle_for()`` has passed ``limit`` seconds."""
+    if limit <= 0:
+        return await websocket.receive()
+    while True:
+        left = limit - idle_for()
+        if left <= 0:
+            raise StreamEnded(
+                f"No audio came for {limit:.0f} s (LIVE_IDLE_SECONDS): the stream is ended to "
+                "free its slot; open a new one to go on",
+                "idle_timeout",
+            )
+        with contextlib.suppress(TimeoutError):
+            return await asyncio.wait_for(websocket.receive(), left)
 
 
 class Inbox:
@@ -72,6 +183,12 @@ class Inbox:
 def frame_limit(ctx: ServerContext) -> int:
     hub = ctx.service.live
     return hub.limits.max_frame_bytes if hub is not None else 0
+
+
+def idle_limit(ctx: ServerContext) -> float:
+    """LIVE_IDLE_SECONDS (0: streams are never ended for being idle)."""
+    hub = ctx.service.live
+    return hub.limits.idle_seconds if hub is not None else 0.0
 
 
 def check_frame(size: int, limit: int) -> None:
@@ -119,14 +236,17 @@ class _LiveSession:
         self.websocket = websocket
         self.hub = hub_of(ctx)
         self.limit = frame_limit(ctx)
-        self.converter = PcmConverter(
-            int(start.get("sample_rate") or 16000), start.get("format") or "pcm16"
-        )
+        rate = start.get("sample_rate")
+        fmt = start.get("format")
+        if fmt is not None and not isinstance(fmt, str):
+            raise InvalidParameter(f"format must be pcm16 or float32, not {_json_type(fmt)}")
+        converter = PcmConverter(16000 if rate is None else sample_rate(rate), fmt or "pcm16")
         options = live_options(
             start.get("language"), start.get("task"), start.get("initial_prompt")
         )
         self.inbox = Inbox()
-        self.stream_id = self.hub.open(options, self.inbox.listener())
+        self.feeder = Feeder(self.hub, converter)
+        self.stream_id = self.hub.open(options, self.inbox.listener(), self.feeder.on_room)
 
     @classmethod
     async def start(cls, websocket: WebSocket, ctx: ServerContext) -> _LiveSession:
@@ -134,8 +254,8 @@ class _LiveSession:
         if message["type"] == "websocket.disconnect":
             raise WebSocketDisconnect(message.get("code", 1000))
         try:
-            start = json.loads(message.get("text") or "")
-        except json.JSONDecodeError:
+            start = parse_json(message.get("text") or "")
+        except InvalidParameter:
             start = None
         if not isinstance(start, dict) or start.get("type") != "start":
             raise InvalidParameter(
@@ -168,16 +288,19 @@ class _LiveSession:
 
     async def _receive(self) -> None:
         """Audio frames until ``stop``; a bad frame ends the stream with an error."""
+        limit = self.hub.limits.idle_seconds
         try:
             while True:
-                message = await self.websocket.receive()
+                message = await receive_unless_idle(
+                    self.websocket, lambda: self.hub.idle_for(self.stream_id), limit
+                )
                 if message["type"] == "websocket.disconnect":
                     raise WebSocketDisconnect(message.get("code", 1000))
                 if message.get("bytes") is not None:
                     check_frame(len(message["bytes"]), self.limit)
-                    self.hub.feed(self.stream_id, self.converter.convert(message["bytes"]))
+                    await self.feeder.feed(self.stream_id, message["bytes"])
                 elif self._is_stop(message.get("text") or ""):
-                    self.hub.feed(self.stream_id, self.converter.flush())
+                    await self.feeder.feed(self.stream_id, None)
                     self.hub.close(self.stream_id)
                     return
         except StackscribeError as exc:
@@ -187,8 +310,8 @@ class _LiveSession:
     @staticmethod
     def _is_stop(text: str) -> bool:
         try:
-            frame = json.loads(text)
-        except json.JSONDecodeError:
+            frame = parse_json(text)
+        except InvalidParameter:
             frame = None
         if isinstance(frame, dict) and frame.get("type") == "stop":
             return True

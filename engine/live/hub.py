@@ -7,16 +7,29 @@ the stacks) and calls :meth:`LiveHub.take` for the next piece of audio to decode
 :meth:`LiveHub.post` with what came of it.
 
 Fairness: ``take`` hands out the stream whose undecoded audio has waited longest, one piece
-at a time, so every stream advances in turn however many there are; a stream that falls
-behind gets larger pieces (up to :data:`MAX_PIECE`), so it catches up with fewer decodes.
+at a time, so every stream advances in turn however many there are. A stream that falls
+behind skips decodes instead of queueing them: its piece is all the audio waiting, up to
+:data:`MAX_PIECE`, decoded once, so it catches up with fewer decodes.
+
+Bounds: audio waiting for the engine is held per stream in the frames it came in (a piece
+joins only its own frames, never the whole backlog). Past :data:`MAX_WAITING` seconds,
+:meth:`LiveHub.feed` answers that there is no room and the face stops reading until the
+stream's ``on_room`` callback says the engine took some; a face that feeds on regardless is
+refused past :data:`MAX_BACKLOG` seconds.
+
+Lag: ``final`` events gain ``audio_end_at`` (Unix time at which the host received the
+segment's last audio) and ``lag`` (seconds from then until the event was posted); ``partial``
+events gain ``lag``, from the arrival of the newest audio the engine had read.
 """
 
 from __future__ import annotations
 
+import bisect
 import logging
 import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,8 +42,11 @@ from engine.pipeline.audio import SAMPLE_RATE
 
 log = logging.getLogger(__name__)
 
-MAX_PIECE = 5.0  # seconds of audio handed to the engine at once, at most
+MAX_PIECE = 10.0  # seconds of audio handed to the engine at once, at most
+MAX_WAITING = 30.0  # seconds of audio a stream may have waiting before its face pushes back
+MAX_BACKLOG = 120.0  # ... and past which its audio is refused (a face that never pushes back)
 _STALE = 120.0  # seconds a piece may stay in the engine before its stream is given up
+_ARRIVALS_KEPT = 60.0  # seconds of audio before the engine's position whose arrival is kept
 
 Listener = Callable[[list[dict[str, Any]]], None]
 
@@ -42,6 +58,7 @@ class LiveLimits:
     max_streams: int
     max_frame_bytes: int
     max_seconds: float
+    idle_seconds: float
 
 
 @dataclass
@@ -49,16 +66,32 @@ class _Stream:
     id: str
     options: LiveOptions
     listener: Listener
-    opened: float = field(default_factory=time.monotonic)
-    chunks: list[np.ndarray] = field(default_factory=list)
+    on_room: Callable[[], None] | None = None
+    chunks: deque[np.ndarray] = field(default_factory=deque)
     queued: int = 0  # samples fed, not yet taken
     received: int = 0  # samples fed in all
     taken: int = 0  # samples handed to the engine
     waiting_since: float | None = None  # when the oldest untaken audio arrived
     commits: list[int] = field(default_factory=list)  # sample positions the client committed
     busy_since: float | None = None  # a piece is in the engine
+    active: float = field(default_factory=time.monotonic)  # last audio fed or events posted
+    arrived: list[int] = field(default_factory=list)  # samples received after each feed ...
+    arrived_at: list[float] = field(default_factory=list)  # ... and when (Unix time)
     ended: bool = False  # no more audio will come
     finished: bool = False  # the engine sent ``done`` (or an error)
+
+    def arrival(self, seconds: float) -> float:
+        """When (Unix time) the audio at ``seconds`` from the stream's start was received."""
+        index = bisect.bisect_left(self.arrived, round(seconds * SAMPLE_RATE))
+        if not self.arrived_at:
+            return wall_clock()
+        return self.arrived_at[min(index, len(self.arrived_at) - 1)]
+
+    def forget_arrivals(self) -> None:
+        """Arrivals long before the engine's position are never asked for again."""
+        drop = bisect.bisect_left(self.arrived, self.taken - int(_ARRIVALS_KEPT * SAMPLE_RATE))
+        if drop:
+            del self.arrived[:drop], self.arrived_at[:drop]
 
 
 class LiveHub:
@@ -72,11 +105,20 @@ class LiveHub:
 
     # -- the faces' side -----------------------------------------------------------------
 
-    def open(self, options: LiveOptions, listener: Listener) -> str:
-        """Start a stream; raises Unavailable (503) when the most streams are open."""
+    def open(
+        self,
+        options: LiveOptions,
+        listener: Listener,
+        on_room: Callable[[], None] | None = None,
+    ) -> str:
+        """Start a stream; raises Unavailable (503) when the most streams are open.
+
+        ``on_room`` is called (on the engine's thread) when the engine takes audio from a
+        stream whose :meth:`feed` said there was no room; it must not block.
+        """
         with self._cond:
             self.check_room()
-            stream = _Stream(uuid.uuid4().hex, options, listener)
+            stream = _Stream(uuid.uuid4().hex, options, listener, on_room)
             self._streams[stream.id] = stream
         log.info("Live stream %s opened", stream.id)
         return stream.id
@@ -91,8 +133,12 @@ class LiveHub:
                     retry_after=10,
                 )
 
-    def feed(self, stream_id: str, audio: np.ndarray) -> None:
-        """Add 16 kHz mono float32 audio; raises TooLarge past the stream length limit."""
+    def feed(self, stream_id: str, audio: np.ndarray) -> bool:
+        """Add 16 kHz mono float32 audio; False when the stream has no room for more.
+
+        Raises TooLarge past the stream length limit, or past :data:`MAX_BACKLOG` of audio
+        waiting for the engine.
+        """
         with self._cond:
             stream = self._get(stream_id)
             if stream.ended:
@@ -102,13 +148,36 @@ class LiveHub:
                     f"The stream is over the limit of {self.limits.max_seconds:.0f} s of audio "
                     "(LIVE_MAX_SECONDS); start a new one"
                 )
+            if (stream.queued + audio.size) / SAMPLE_RATE > MAX_BACKLOG:
+                raise TooLarge(
+                    f"Audio arrives faster than it can be transcribed: over {MAX_BACKLOG:.0f} s "
+                    "of it are waiting for the engine; send audio at the pace it is spoken"
+                )
             if audio.size:
                 stream.chunks.append(audio.astype(np.float32, copy=False))
                 stream.queued += audio.size
                 stream.received += audio.size
+                stream.arrived.append(stream.received)
+                stream.arrived_at.append(wall_clock())
+                stream.active = time.monotonic()
                 if stream.waiting_since is None:
                     stream.waiting_since = time.monotonic()
                 self._cond.notify_all()
+            return _has_room(stream)
+
+    def has_room(self, stream_id: str) -> bool:
+        """Whether the stream takes more audio now (True once it has ended: nothing waits)."""
+        with self._cond:
+            stream = self._streams.get(stream_id)
+            return stream is None or stream.finished or _has_room(stream)
+
+    def idle_for(self, stream_id: str) -> float:
+        """Seconds since the stream last had audio fed or text posted; 0 while work waits."""
+        with self._cond:
+            stream = self._streams.get(stream_id)
+            if stream is None or stream.busy_since is not None or stream.queued or stream.commits:
+                return 0.0
+            return time.monotonic() - stream.active
 
     def commit(self, stream_id: str) -> None:
         """End the current utterance after the audio fed so far."""
@@ -155,11 +224,16 @@ class LiveHub:
                 self._give_up_stale()
                 stream = self._next()
                 if stream is not None:
-                    return self._piece(stream)
+                    full = not _has_room(stream)
+                    piece = self._piece(stream)
+                    break
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return None
                 self._cond.wait(left)
+        if full and stream.on_room is not None:
+            stream.on_room()
+        return piece
 
     def _next(self) -> _Stream | None:
         now = time.monotonic()
@@ -175,12 +249,11 @@ class LiveHub:
         limit = int(MAX_PIECE * SAMPLE_RATE)
         if stream.commits:
             limit = min(limit, max(0, stream.commits[0] - stream.taken))
-        audio = np.concatenate(stream.chunks) if stream.chunks else np.zeros(0, np.float32)
-        piece, rest = audio[:limit], audio[limit:]
-        stream.chunks = [rest] if rest.size else []
+        piece = _pop(stream.chunks, limit)
         start = stream.taken
         stream.queued -= piece.size
         stream.taken += piece.size
+        stream.forget_arrivals()
         commit = bool(stream.commits) and stream.commits[0] <= stream.taken
         if commit:
             stream.commits.pop(0)
@@ -203,10 +276,14 @@ class LiveHub:
             if stream is None:
                 return False
             stream.busy_since = None
+            stream.active = time.monotonic()
             if any(e["type"] in ("done", "error") for e in events):
                 stream.finished = True
                 self._streams.pop(stream_id, None)
+            _stamp(stream, events)
             self._cond.notify_all()
+        if stream.finished and stream.on_room is not None:
+            stream.on_room()  # a face waiting for room learns that nothing waits any more
         _deliver(stream, events)
         return not stream.finished
 
@@ -221,6 +298,41 @@ class LiveHub:
                     args=(stream, [{"type": "error", "detail": "The engine stopped answering"}]),
                     daemon=True,
                 ).start()
+
+
+def wall_clock() -> float:
+    """Unix time (the clock lags are told in; a test may stand in for it)."""
+    return time.time()
+
+
+def _has_room(stream: _Stream) -> bool:
+    return stream.queued < MAX_WAITING * SAMPLE_RATE
+
+
+def _pop(chunks: deque[np.ndarray], limit: int) -> np.ndarray:
+    """Up to ``limit`` samples from the front of ``chunks``, joined; the rest stays."""
+    out: list[np.ndarray] = []
+    size = 0
+    while chunks and size < limit:
+        chunk = chunks.popleft()
+        if size + chunk.size > limit:
+            chunks.appendleft(chunk[limit - size :])
+            chunk = chunk[: limit - size]
+        out.append(chunk)
+        size += chunk.size
+    return np.concatenate(out) if out else np.zeros(0, np.float32)
+
+
+def _stamp(stream: _Stream, events: list[dict[str, Any]]) -> None:
+    """Finals and partials learn how far behind the voice they are."""
+    now = wall_clock()
+    for event in events:
+        if event["type"] == "final":
+            at = stream.arrival(float(event["segment"]["end"]))
+            event["audio_end_at"] = round(at, 3)
+            event["lag"] = round(max(0.0, now - at), 3)
+        elif event["type"] == "partial":
+            event["lag"] = round(max(0.0, now - stream.arrival(stream.taken / SAMPLE_RATE)), 3)
 
 
 def _deliver(stream: _Stream, events: list[dict[str, Any]]) -> None:
