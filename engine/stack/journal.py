@@ -29,6 +29,45 @@ log = logging.getLogger(__name__)
 
 #: What a row that cannot be rebuilt raises on the way from JSON to a Task.
 _UNREADABLE = (ValueError, TypeError, KeyError, AttributeError, StackscribeError)
+_NUMBER = (int, float)
+#: Row ids tried past the last one found when a damaged file hides where its rows end.
+_SALVAGE_GAP = 5000
+#: The type each field must have to be used (a row is JSON: anyone may have written it).
+_TYPES: dict[str, Any] = {
+    "id": str,
+    "filename": str,
+    "source": str,
+    "message": str,
+    "priority": int,
+    "seq": int,
+    "attempts": int,
+    "progress": _NUMBER,
+    "created_at": _NUMBER,
+    "owns_source": bool,
+    "cancel_requested": bool,
+}
+_OPTIONAL_TYPES: dict[str, Any] = {
+    "started_at": _NUMBER,
+    "completed_at": _NUMBER,
+    "duration": _NUMBER,
+    "result": dict,
+    "original_result": dict,
+    "error": str,
+    "error_code": int,
+    "worker": str,
+    "lease": str,
+    "blob": str,
+}
+
+
+def _check_types(task: Task) -> None:
+    for name, kind in _TYPES.items():
+        if not isinstance(getattr(task, name), kind):
+            raise TypeError(f"{name} is {type(getattr(task, name)).__name__}")
+    for name, kind in _OPTIONAL_TYPES.items():
+        value = getattr(task, name)
+        if value is not None and not isinstance(value, kind):
+            raise TypeError(f"{name} is {type(value).__name__}")
 
 
 class Journal:
@@ -117,22 +156,45 @@ class SqliteJournal(Journal):
         return db
 
     def _salvage(self) -> list[tuple[str, str]]:
+        """The rows of a damaged file that can still be read, one row at a time (a scan
+        stops at the first bad page; a lookup by rowid reaches every page still there)."""
         rows: list[tuple[str, str]] = []
         try:
             db = sqlite3.connect(self.path)
+        except sqlite3.Error as exc:
+            log.warning("The damaged journal cannot be opened to read tasks back: %s", exc)
+            return rows
+        try:
             try:
-                for task_id, record in db.execute("SELECT id, record FROM tasks"):
-                    if isinstance(task_id, str) and isinstance(record, str):
-                        rows.append((task_id, record))
-            finally:
-                db.close()
-        except sqlite3.DatabaseError as exc:
-            log.warning("Read %d task(s) from the damaged journal, then: %s", len(rows), exc)
+                last = int(db.execute("SELECT max(rowid) FROM tasks").fetchone()[0] or 0)
+            except sqlite3.DatabaseError:
+                last = 0
+            rowid, misses = 0, 0
+            while rowid < last or misses < _SALVAGE_GAP:
+                rowid += 1
+                try:
+                    row = db.execute(
+                        "SELECT id, record FROM tasks WHERE rowid = ?", (rowid,)
+                    ).fetchone()
+                except sqlite3.DatabaseError:
+                    row = None
+                misses = 0 if row else misses + 1
+                if row and isinstance(row[0], str) and isinstance(row[1], str):
+                    rows.append((row[0], row[1]))
+        finally:
+            db.close()
         return rows
 
     def load(self) -> list[Task]:
+        select = "SELECT id, record FROM tasks"
+        try:
+            rows = self._db.execute(select).fetchall()
+        except sqlite3.DatabaseError as exc:  # damage the quick check did not see
+            self._db.close()
+            self._db = self._replace(exc)
+            rows = self._db.execute(select).fetchall()
         tasks = []
-        for task_id, record in self._db.execute("SELECT id, record FROM tasks").fetchall():
+        for task_id, record in rows:
             task = self._read(task_id, record)
             if task is not None:
                 tasks.append(task)
@@ -142,6 +204,7 @@ class SqliteJournal(Journal):
         """One row as a task: checked, or failed with the reason it cannot run."""
         try:
             task = Task.from_record(json.loads(record))
+            _check_types(task)
             if task.id != task_id:
                 raise ValueError(f"the row holds task {task.id}")
         except _UNREADABLE as exc:
