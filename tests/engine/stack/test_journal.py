@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
+from collections.abc import Mapping
 from pathlib import Path
 
 from engine.stack.journal import SqliteJournal
@@ -100,7 +101,7 @@ def test_uploads_are_journaled_relative_to_the_uploads_folder(tmp_path: Path) ->
     assert _rows(data / "tasks.sqlite3")[task.id]["source"] == "upload.flac"
 
 
-def _write_rows(path: Path, rows: dict[str, object]) -> None:
+def _write_rows(path: Path, rows: Mapping[str, object]) -> None:
     with sqlite3.connect(path) as db:
         for task_id, record in rows.items():
             text = record if isinstance(record, str) else json.dumps(record)
