@@ -52,7 +52,10 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 class _Terminal:
-    """Prints finals as lines and keeps the partial on one line of a terminal's stderr."""
+    """Prints finals as lines and keeps the partial on one line of a terminal's stderr.
+
+    The partial line starts with how far the text is behind the voice (its ``lag``).
+    """
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
@@ -69,7 +72,8 @@ class _Terminal:
                     sys.stdout.flush()
                 elif event["type"] == "partial" and self.tty:
                     self._clear()
-                    text = event["text"][-(_width() - 1) :]
+                    behind = f"({event['lag']:.1f} s behind) " if "lag" in event else ""
+                    text = (behind + event["text"])[-(_width() - 1) :]
                     sys.stderr.write(text)
                     sys.stderr.flush()
                     self.shown = len(text)

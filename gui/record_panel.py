@@ -72,6 +72,13 @@ class RecordPanel(QWidget):
         self.meter.setFixedHeight(8)
         self.clock = QLabel("0:00")
         self.clock.setObjectName("muted")
+        self.lag_label = QLabel()
+        self.lag_label.setObjectName("muted")
+        self.lag_label.setToolTip(
+            "How long after you said it the newest text appeared; it grows when "
+            "transcription cannot keep up"
+        )
+        self.lag_label.hide()
         self.notice = QLabel()
         self.notice.setObjectName("notice")
         self.notice.setWordWrap(True)
@@ -93,6 +100,7 @@ class RecordPanel(QWidget):
         top.addWidget(self.record_button)
         level = QHBoxLayout()
         level.addWidget(self.meter, 1)
+        level.addWidget(self.lag_label)
         level.addWidget(self.clock)
         after = QHBoxLayout()
         after.addWidget(self.saved_label, 1)
@@ -162,15 +170,21 @@ class RecordPanel(QWidget):
         self.meter.setValue(0)
         self._error = ""
         self.recorder = Recorder(self.service, device, self.options, self.folder, parent=self)
-        self.recorder.level.connect(self._on_level)
-        self.recorder.elapsed.connect(self._on_elapsed)
-        self.recorder.segments.connect(self._on_segments)
-        self.recorder.piece_failed.connect(self.message)
-        self.recorder.failed.connect(self._on_failed)
-        self.recorder.finished.connect(self._on_finished)
+        self.follow(self.recorder)
         self.recorder.start()
         self.recording_changed.emit(True)
         self._update()
+
+    def follow(self, recorder: Recorder) -> None:
+        """Show what ``recorder`` hears and transcribes."""
+        self.lag_label.hide()
+        recorder.level.connect(self._on_level)
+        recorder.elapsed.connect(self._on_elapsed)
+        recorder.segments.connect(self._on_segments)
+        recorder.lag.connect(self._on_lag)
+        recorder.piece_failed.connect(self.message)
+        recorder.failed.connect(self._on_failed)
+        recorder.finished.connect(self._on_finished)
 
     def stop(self) -> None:
         """Stop capturing; the last words arrive, then ``saved`` and ``recording_changed``."""
@@ -193,6 +207,10 @@ class RecordPanel(QWidget):
         for segment in segments:
             self.text.appendPlainText(f"[{clock(segment['start'])}] {segment['text'].strip()}")
 
+    def _on_lag(self, seconds: float) -> None:
+        self.lag_label.setText(f"text {seconds:.1f} s behind")
+        self.lag_label.show()
+
     def _on_failed(self, message: str) -> None:
         self._error = message
         self._update()
@@ -200,6 +218,7 @@ class RecordPanel(QWidget):
 
     def _on_finished(self, recording: Recording) -> None:
         self.recorder = None
+        self.lag_label.hide()
         self.last = recording
         self.meter.setValue(0)
         self.saved_label.setText(

@@ -49,6 +49,7 @@ class Recorder(QObject):
         elapsed(float): seconds recorded so far.
         segments(list): newly final segments (times from the start of the recording).
         partial(str): the revisable text after the last final segment.
+        lag(float): how many seconds the newest text is behind the voice that said it.
         piece_failed(str): the live transcription stopped, and why (the audio is kept).
         failed(str): the device could not be opened or stopped working.
         finished(object): the :class:`Recording`, once the last final segment is in.
@@ -58,6 +59,7 @@ class Recorder(QObject):
     elapsed = Signal(float)
     segments = Signal(list)
     partial = Signal(str)
+    lag = Signal(float)
     piece_failed = Signal(str)
     failed = Signal(str)
     finished = Signal(object)
@@ -128,7 +130,7 @@ class Recorder(QObject):
             pick_rate(sd, self.device.index, self.device.samplerate),
             options,
             self.audio_path,
-            self._on_events,
+            self.handle_events,
             on_level=self._on_level,
             on_failed=self._device_failed,
         )
@@ -137,10 +139,14 @@ class Recorder(QObject):
         self.level.emit(level)
         self.elapsed.emit(seconds)
 
-    def _on_events(self, events: list[dict[str, Any]]) -> None:
+    def handle_events(self, events: list[dict[str, Any]]) -> None:
+        """The live stream's events (on the hub's thread), turned into signals."""
         finals = [e["segment"] for e in events if e["type"] == "final"]
         if finals:
             self.segments.emit(finals)
+        lags = [e["lag"] for e in events if e["type"] in ("final", "partial") and "lag" in e]
+        if lags:
+            self.lag.emit(float(lags[-1]))
         for event in events:
             if event["type"] == "partial":
                 self.partial.emit(event["text"])

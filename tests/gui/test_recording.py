@@ -7,11 +7,15 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
+from typing import cast
 
 import pytest
 
+from engine.service import TaskService
 from gui import audio_devices
 from gui.record_panel import RecordPanel
+from tests.gui.conftest import OFFSCREEN_NOISE
 
 ROOT = Path(__file__).resolve().parents[2]
 CASES = Path(__file__).with_name("recording_cases.py")
@@ -110,3 +114,45 @@ def test_recording_is_disabled_with_the_reason_without_portaudio(qtbot, monkeypa
     assert "PortAudio library" in panel.notice.text()
     assert "libportaudio2" in panel.notice.text()
     assert not panel.notice.isHidden()
+
+
+@OFFSCREEN_NOISE
+def test_the_record_panel_shows_how_far_the_text_is_behind_the_voice(
+    qtbot, monkeypatch, tmp_path
+) -> None:
+    """The lag the live hub measures reaches the panel through the recorder's signals.
+
+    A real hub and real widgets; the engine's answer is posted by the test (what a decode
+    says is not the point) and the hub's wall clock is a stand-in, so the lag is exact.
+    """
+    import numpy as np
+
+    from engine.live import hub as hub_module
+    from engine.live.hub import LiveHub
+    from engine.live.streamer import LiveOptions
+    from engine.task import TranscribeOptions
+    from gui.audio_devices import InputDevice
+    from gui.recorder import Recorder
+    from harness import defaults
+
+    clock = iter([50.0, 52.3])  # the audio arrives, then the final is posted
+    monkeypatch.setattr(hub_module, "wall_clock", lambda: next(clock))
+    hub = LiveHub(defaults.live_limits())
+    panel = RecordPanel(tmp_path)
+    qtbot.addWidget(panel)
+    panel.show()
+    service = cast(TaskService, SimpleNamespace(live=hub))  # only its hub is used
+    device = InputDevice(0, "test microphone", 16000.0)
+    recorder = Recorder(service, device, TranscribeOptions(), tmp_path, parent=panel)
+    panel.follow(recorder)
+    assert not panel.lag_label.isVisible()
+
+    stream = hub.open(LiveOptions(), recorder.handle_events)
+    hub.feed(stream, np.zeros(16000, np.float32))
+    assert hub.take("engine", timeout=1) is not None
+    segment = {"id": 0, "start": 0.1, "end": 0.8, "text": " Ask not."}
+    with qtbot.wait_signal(recorder.lag):
+        hub.post(stream, [{"type": "final", "segment": segment}])
+    assert panel.lag_label.isVisible()
+    assert panel.lag_label.text() == "text 2.3 s behind"
+    assert "Ask not." in panel.text.toPlainText()
