@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import time
 from typing import Any
 
 import pytest
@@ -49,6 +50,13 @@ def test_ws_live_streams_partials_finals_and_done(live, jfk_pcm: bytes) -> None:
     assert result["duration"] == pytest.approx(len(jfk_pcm) / 32000, abs=0.05)
     words = [w for s in result["segments"] for w in s["words"]]
     assert words and all(0 <= w["start"] <= w["end"] <= result["duration"] for w in words)
+    # How far behind the voice: when each final's audio reached the server, and the lag since.
+    offset = time.time() - time.monotonic()  # the server shares this machine's clock
+    for received, final in [(t, f) for t, f in run.frames if f["type"] == "final"]:
+        audio_end = final["audio_end_at"] - offset
+        assert run.started - 0.01 <= audio_end <= received + 0.01
+        assert 0 <= final["lag"] <= received - audio_end + 0.01
+    assert all(p["lag"] >= 0 for p in run.of("partial"))
 
 
 def test_ws_live_takes_float32_at_another_rate(live, jfk: str) -> None:
