@@ -15,6 +15,7 @@ import signal
 import sys
 from collections.abc import Callable
 
+from app.data_lock import DataFolderLock
 from app.settings import Settings
 from app.startup import check_exposure, host_runtime, server_runner
 from engine.process.supervisor import EngineStatus
@@ -84,6 +85,18 @@ def run(settings: Settings) -> int:
     if refusal:
         print(f"stackscribe: {refusal}", file=sys.stderr)
         return 2
+    lock = DataFolderLock(settings.data_path)  # one host per data folder
+    refusal = lock.acquire()
+    if refusal:
+        print(f"stackscribe: {refusal}", file=sys.stderr)
+        return 2
+    try:
+        return _window(settings)
+    finally:
+        lock.release()
+
+
+def _window(settings: Settings) -> int:
     from PySide6.QtWidgets import QApplication
 
     from gui import style

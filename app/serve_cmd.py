@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import sys
 
+from app.data_lock import DataFolderLock
 from app.settings import Settings
 from app.startup import check_exposure, host_runtime, server_runner
 from server.config import is_loopback
@@ -29,6 +30,18 @@ def run(settings: Settings) -> int:
             file=sys.stderr,
         )
         return 2
+    lock = DataFolderLock(settings.data_path)  # one host per data folder
+    refusal = lock.acquire()
+    if refusal:
+        print(f"stackscribe: {refusal}", file=sys.stderr)
+        return 2
+    try:
+        return _serve(settings)
+    finally:
+        lock.release()
+
+
+def _serve(settings: Settings) -> int:
     # Serving only direct answers in the request: no Redis, no journal, uploads left be.
     runtime = host_runtime(settings, durable=settings.served != ("direct",))
     try:
