@@ -8,7 +8,9 @@ from typing import Any
 
 import pytest
 
-from engine.process.messages import EngineAlive, EngineMessage
+from app.settings import Settings
+from engine.process.messages import EngineAlive, EngineMessage, EngineReady
+from engine.process.supervisor import EngineSupervisor
 from engine.process.worker import serve
 from engine.stack.memory import MemoryStack
 from harness import defaults
@@ -51,3 +53,34 @@ def test_a_dead_worker_thread_is_named_in_every_heartbeat(tiny_model: str) -> No
         stop.set()
         engine.join(30)
         direct.close()
+
+
+def engine_with_a_dead_lane(config: Any, address: Any, stop: Any, messages: Any) -> None:
+    """A stand-in engine process: ready, then beating with its queue lane dead."""
+    messages.put(EngineReady(config.model_name, "cpu", "int8"))
+    while not stop.wait(0.2):
+        messages.put(EngineAlive(dead_workers=("queue",)))
+
+
+def test_the_host_sees_a_dead_lane_and_stops_calling_the_engine_serving(
+    tiny_model: str, tmp_path
+) -> None:
+    supervisor = EngineSupervisor(
+        model=tiny_model,
+        cache_dir=str(tmp_path),
+        make_config=defaults.engine_config,
+        target=engine_with_a_dead_lane,
+        address=None,  # type: ignore[arg-type]
+        stacks={},
+        worker_timeout=60,
+        max_attempts=Settings().max_attempts,
+    )
+    supervisor.start()
+    try:
+        status = until(
+            lambda: (s := supervisor.status).dead_workers and s, 60, "the dead lane to be seen"
+        )
+        assert status.dead_workers == ("queue",)
+        assert status.alive and not status.serving  # ready, yet queued work would wait forever
+    finally:
+        supervisor.stop(timeout=2)
