@@ -10,7 +10,7 @@ import pytest
 
 from app.settings import Settings
 from engine.process.messages import EngineAlive, EngineMessage, EngineReady
-from engine.process.supervisor import EngineSupervisor
+from engine.process.supervisor import EngineStatus, EngineSupervisor
 from engine.process.worker import serve
 from engine.stack.memory import MemoryStack
 from harness import defaults
@@ -77,9 +77,12 @@ def test_the_host_sees_a_dead_lane_and_stops_calling_the_engine_serving(
     )
     supervisor.start()
     try:
-        status = until(
-            lambda: (s := supervisor.status).dead_workers and s, 60, "the dead lane to be seen"
-        )
+
+        def dead_lane_seen() -> EngineStatus | None:
+            status = supervisor.status
+            return status if status.dead_workers else None
+
+        status = until(dead_lane_seen, 60, "the dead lane to be seen")
         assert status.dead_workers == ("queue",)
         assert status.alive and not status.serving  # ready, yet queued work would wait forever
     finally:
