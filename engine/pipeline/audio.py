@@ -177,15 +177,36 @@ def _resampled(container, resampler, counter: list[int]) -> Iterator[np.ndarray]
         yield out.to_ndarray().reshape(-1)
 
 
+class PcmStream:
+    """A file opened once: its duration from the header, then its audio as blocks.
+
+    The engine opens each file once per task (a separate :func:`probe` opened it again and
+    decoded its first frame before the stream did the same).
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._container = _open(path)  # raises AudioDecodeError with a reason
+        self.duration = _duration(self._container)
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        """The blocks of :func:`stream_pcm`; the file is closed at their end."""
+        return _blocks(self._container, self.path)
+
+
 def stream_pcm(path: str) -> Iterator[np.ndarray]:
     """Yield the audio as 16 kHz mono float32 blocks of about one second.
 
     Corrupt packets are skipped (a truncated MP3 yields what it holds); a file from which
     nothing at all decodes raises :class:`AudioDecodeError`.
     """
+    yield from _blocks(_open(path), path)
+
+
+def _blocks(container, path: str) -> Iterator[np.ndarray]:
+    """:func:`stream_pcm` of an opened container, which it closes."""
     import av
 
-    container = _open(path)
     # s16 as faster-whisper does: FFmpeg normalises the stereo downmix only for integer
     # formats, and the model expects the same levels as in raw faster-whisper.
     resampler = av.AudioResampler(format="s16", layout="mono", rate=SAMPLE_RATE)

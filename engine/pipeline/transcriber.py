@@ -19,7 +19,7 @@ import numpy as np
 
 from engine.errors import AudioDecodeError
 from engine.pipeline import sentences
-from engine.pipeline.audio import SAMPLE_RATE, probe, stream_pcm
+from engine.pipeline.audio import SAMPLE_RATE, PcmStream
 from engine.pipeline.vad import BATCHED, speech_segments
 from engine.pipeline.windows import Plan, Prefetch, SpeechMap
 from engine.pipeline.windows import plans as plan_stream
@@ -124,9 +124,9 @@ class WhisperTranscriber:
         return "batched"
 
     def transcribe(self, source: str, options: TranscribeOptions, report: ProgressFn) -> Transcript:
-        info = probe(source)
-        mode = self.mode_for(options, info.duration)
-        log.info("Transcribing %.1f s in %s mode", info.duration or -1, mode)
+        audio = PcmStream(source)  # the host probed the file; its header is all we need
+        mode = self.mode_for(options, audio.duration)
+        log.info("Transcribing %.1f s in %s mode", audio.duration or -1, mode)
         last = [0.0]  # the progress last reported: repeated while the planner reads silence
 
         def reported(progress: float, segment: Segment | None) -> None:
@@ -134,14 +134,14 @@ class WhisperTranscriber:
             report(progress, segment)
 
         stop = threading.Event()
-        blocks = _until(stop, stream_pcm(source))
+        blocks = _until(stop, iter(audio))
         plans = Prefetch(
             plan_stream(blocks, mode, options.vad_filter, self.settings.batch_size),
             # A long silence yields no plan for minutes: the report is where cancel, timeout
             # and shutdown are noticed, so it is made every second meanwhile too.
             idle=lambda: report(last[0], None),
         )
-        run = _Run(self, options, mode, info.duration or 0.0, reported)
+        run = _Run(self, options, mode, audio.duration or 0.0, reported)
         try:
             for plan in plans:
                 run.feed(plan)
