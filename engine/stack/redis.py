@@ -121,7 +121,11 @@ def _value(name: str, text: str) -> Any:
 
 
 def task_from_hash(fields: dict[str, str]) -> Task:
-    return Task.from_record({k: _value(k, v) for k, v in fields.items()})
+    """A task as read back: never owning a file here (its upload went at its push, and a
+    hash anyone may have written must not have a host delete the path it names)."""
+    task = Task.from_record({k: _value(k, v) for k, v in fields.items()})
+    task.owns_source = False
+    return task
 
 
 @dataclass(frozen=True)

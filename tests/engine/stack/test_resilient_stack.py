@@ -72,7 +72,8 @@ def test_redis_lost_then_back_while_tasks_wait(tmp_path: Path) -> None:
         stack.push(during)  # goes to the local stack, nothing raised
         assert stack.health()["degraded"] and local.get(during.id) is not None
         server.start()  # AOF: "first" is still there
-        _until(lambda: local.get(during.id) is None)
+        # Taken from the local stack, then pushed to Redis: wait for both, not the first.
+        _until(lambda: local.get(during.id) is None and stack.primary.get(during.id) is not None)
         assert stack.primary.position(during.id) == 1 and stack.primary.position(first.id) == 2
     finally:
         stack.close()
