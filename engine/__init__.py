@@ -4,7 +4,8 @@ The top of the package holds the nouns every part shares: :mod:`~engine.task` (t
 machine and options), :mod:`~engine.result` (the one JSON shape), :mod:`~engine.errors` (the
 one exception hierarchy), :mod:`~engine.formats` and :mod:`~engine.subtitles` (rendering),
 :mod:`~engine.edits`, :mod:`~engine.replacements`, :mod:`~engine.languages`,
-:mod:`~engine.media`, :mod:`~engine.redact`, and :mod:`~engine.service`
+:mod:`~engine.media`, :mod:`~engine.redact`, :mod:`~engine.uploads` (where uploads may live),
+and :mod:`~engine.service`
 (:class:`~engine.service.TaskService`, the one object the faces talk to) with
 :mod:`~engine.watch` over it. The subpackages:
 
