@@ -29,6 +29,7 @@ from harness import speech, wer
 
 RAW = "bench.raw_whisper"
 OURS = "bench.ours"
+LIMIT = "bench.limit"
 API_DEFAULTS = {"vad_filter": True, "word_timestamps": True}
 MODELS = ("tiny.en", "base")
 
@@ -52,6 +53,20 @@ def _ours(
                "--dump", str(dump))
     )  # fmt: skip
     return _result(run, dump)
+
+
+def _limit(model: str, audio: str, dump: Path) -> dict[str, Any]:
+    """The encoder over every speech window and the decoder once over ``dump``'s tokens."""
+    run = measure(
+        python("-m", LIMIT, model, audio, "--threads", str(THREADS), "--words", str(dump))
+    )
+    return json.loads(run.out)
+
+
+def _stages(model: str, audio: str) -> dict[str, Any]:
+    """Where the engine's time goes on ``audio`` (in one process, API defaults)."""
+    run = measure(python("-m", LIMIT, model, audio, "--threads", str(THREADS), "--stages"))
+    return json.loads(run.out)
 
 
 def _result(run: Measured, dump: Path) -> dict[str, Any]:
@@ -78,6 +93,7 @@ def _compare(model: str, audio: str, reference: str, sweep: bool) -> dict[str, A
     raw_seq = _raw(model, "sequential", [audio], API_DEFAULTS)
     raw_batched = _raw(model, "batched", [audio], {"word_timestamps": True})
     ours = _ours(model, [audio])
+    limit = _limit(model, audio, OUT / "dump-ours.json")
     runs = {"raw_sequential": raw_seq, "raw_batched": raw_batched, "ours": ours}
     result: dict[str, Any] = {
         name: {
@@ -87,9 +103,12 @@ def _compare(model: str, audio: str, reference: str, sweep: bool) -> dict[str, A
             "wer": _wer(reference, run),
             "lost_words": _lost(reference, run, raw_seq),
             "segments": run["segments"],
+            "over_limit": run["seconds"] / limit["seconds"],
         }
         for name, run in runs.items()
     }
+    result["limit"] = limit
+    result["cpu_vs_raw_batched"] = ours["cpu_s"] / raw_batched["cpu_s"]
     result["speed_vs_raw_sequential"] = raw_seq["seconds"] / ours["seconds"]
     result["speed_vs_raw_batched"] = raw_batched["seconds"] / ours["seconds"]
     result["memory_vs_raw_batched"] = ours["peak_mb"] / raw_batched["peak_mb"]
@@ -97,26 +116,33 @@ def _compare(model: str, audio: str, reference: str, sweep: bool) -> dict[str, A
     if sweep:
         result["batch_sweep"] = {
             str(b): {"seconds": round(r["seconds"], 2), "peak_mb": r["peak_mb"]}
-            for b in (1, 2, 4, 8)
+            for b in (2, 4)  # the candidates on a CPU (1 and 8 were slower, bench/NOTES.md)
             for r in [_ours(model, [audio], batch=b)]
         }
     return result
 
 
-def speed() -> dict[str, Any]:
+def speed(looped: bool = True) -> dict[str, Any]:
     """A 10-minute read and jfk.flac looped to 10 minutes, tiny.en and base."""
     read = read_aloud()
-    jfk = looped_read(shared("jfk.flac"), 54, gap=0.0)
-    jfk_text = " ".join([speech.JFK] * 54)
-    result = {}
+    result: dict[str, Any] = {}
     for name in MODELS:
         model = real_model(name)
         result[name] = {
             "read": _compare(model, read, speech.text(), sweep=name == "tiny.en"),
-            "jfk_looped": _compare(model, jfk, jfk_text, sweep=False),
+            "stages": _stages(model, read),
         }
+        if looped:
+            jfk = looped_read(shared("jfk.flac"), 54, gap=0.0)
+            jfk_text = " ".join([speech.JFK] * 54)
+            result[name]["jfk_looped"] = _compare(model, jfk, jfk_text, sweep=False)
     save("engine_speed", result)
     return result
+
+
+def read() -> dict[str, Any]:
+    """:func:`speed` on the read only (raw sequential on the looped jfk takes minutes)."""
+    return speed(looped=False)
 
 
 def memory() -> dict[str, Any]:
