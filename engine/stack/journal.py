@@ -209,7 +209,7 @@ class SqliteJournal(Journal):
                 raise ValueError(f"the row holds task {task.id}")
         except _UNREADABLE as exc:
             log.error("Skipping unreadable task %s in %s: %s", task_id, self.path, exc)
-            return self._unreadable(task_id, exc)
+            return _unreadable(task_id, record, exc)
         if task.owns_source:
             task.source = uploads.from_record(task.source, self.uploads or "")
             if self.uploads is None or not uploads.inside(task.source, self.uploads):
@@ -218,15 +218,6 @@ class SqliteJournal(Journal):
                 if not task.status.is_final:
                     _fail(task, uploads.refusal(task.source))
                 self._keep(task)
-        return task
-
-    def _unreadable(self, task_id: Any, exc: Exception) -> Task | None:
-        """A row that cannot be rebuilt: its task failed with why, where its id is known."""
-        if not isinstance(task_id, str) or not task_id:
-            return None
-        task = Task(filename="", source="", id=task_id)
-        _fail(task, f"This task's saved record could not be read back after a restart: {exc}")
-        self._keep(task)
         return task
 
     def _keep(self, task: Task) -> None:
@@ -259,6 +250,23 @@ class SqliteJournal(Journal):
 
     def close(self) -> None:
         self._db.close()
+
+
+def _unreadable(task_id: Any, record: Any, exc: Exception) -> Task | None:
+    """A row that cannot be rebuilt: its task failed with why, where its id is known.
+
+    The row itself is left as it is (a later version may read it again); the failed task
+    stands in for it until then, and is forgotten with it.
+    """
+    if not isinstance(task_id, str) or not task_id:
+        return None
+    try:
+        filename = json.loads(record).get("filename")
+    except (ValueError, TypeError, AttributeError):
+        filename = None
+    task = Task(filename=filename if isinstance(filename, str) else "", source="", id=task_id)
+    _fail(task, f"This task's saved record could not be read back after a restart: {exc}")
+    return task
 
 
 def _fail(task: Task, reason: str) -> None:

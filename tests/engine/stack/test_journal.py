@@ -137,8 +137,14 @@ def test_rows_that_cannot_be_rebuilt_fail_their_task_and_the_rest_start(tmp_path
             failed = again.get(task_id)
             assert failed is not None and failed.status == TaskStatus.FAILED, task_id
             assert "could not be read back" in (failed.error or ""), task_id
+        named = again.get("lang")
+        assert named is not None and named.filename == "x.flac"
     finally:
         again.close()
+    # The rows themselves are left as they were: a later version may read them.
+    with sqlite3.connect(data / "tasks.sqlite3") as db:
+        (kept_row,) = db.execute("SELECT record FROM tasks WHERE id = 'lang'").fetchone()
+    assert json.loads(kept_row)["options"] == {"language": "klingon"}
 
 
 def test_a_damaged_header_is_moved_aside_and_a_new_journal_started(tmp_path: Path) -> None:
