@@ -21,7 +21,8 @@ pytestmark = pytest.mark.timeout(240)
 
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
-    """A 4 MB filesystem of its own (tmpfs): needs root, as CI and the dev machines run."""
+    """A 4 MB filesystem of its own (tmpfs): needs root, as CI and the dev machines run.
+    Ask for it before the server or runtime on it, so that it is unmounted after them."""
     mount = tmp_path / "small"
     mount.mkdir()
     done = subprocess.run(
@@ -56,7 +57,7 @@ def fill(folder: Path) -> Path:
 
 
 def test_an_upload_that_cannot_be_journaled_is_507_and_leaves_no_task(
-    make_server, small_disk: Path, tmp_path: Path, shared_audio: Path
+    small_disk: Path, make_server, tmp_path: Path, shared_audio: Path
 ) -> None:
     data = small_disk / "data"
     data.mkdir()
@@ -86,7 +87,7 @@ def test_an_upload_that_cannot_be_journaled_is_507_and_leaves_no_task(
 
 
 def test_the_worker_survives_a_result_it_cannot_record_and_records_it_later(
-    make_runtime, small_disk: Path, ten_minutes: str, jfk: str
+    small_disk: Path, make_runtime, ten_minutes: str, jfk: str
 ) -> None:
     runtime = make_runtime(durable=True, data_dir=str(small_disk / "data"))
     service = runtime.service
