@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any, assert_never
 
-from engine.errors import ModelUnavailable, StackUnavailable
+from engine.errors import ModelUnavailable, NotStored, StackUnavailable
 from engine.models import store as model_store
 from engine.models.store import DownloadCancelled
 from engine.process.messages import (
@@ -328,14 +328,14 @@ class EngineSupervisor:
         for stack in self.stacks.values():
             try:
                 stack.release_lost(task_id, reason, max_attempts=0)
-            except StackUnavailable as exc:  # the thread lives on; the lease runs out instead
+            except (StackUnavailable, NotStored) as exc:  # the thread lives on
                 log.warning("Task %s not failed for its timeout now: %s", task_id, exc)
 
     def _recover(self, reason: str) -> None:
         for stack, task in self._held():
             try:
                 released = stack.release_lost(task.id, reason, self.max_attempts)
-            except StackUnavailable as exc:  # its lease will run out instead
+            except (StackUnavailable, NotStored) as exc:  # Redis away, or a full disk
                 log.warning("Task %s not released now: %s", task.id, exc)
                 continue
             if released is not None:

@@ -6,8 +6,10 @@ import threading
 import time
 from typing import Any
 
+import pytest
+
 from app.settings import Settings
-from engine.errors import StackUnavailable
+from engine.errors import NotStored, StackscribeError, StackUnavailable
 from engine.process.messages import EngineReady
 from engine.process.supervisor import EngineSupervisor
 from engine.process.worker import EngineConfig
@@ -23,13 +25,15 @@ def idle_engine(config: EngineConfig, address: Any, stop: Any, messages: Any) ->
 
 class _RedisGoneAtTheWorstMoment:
     """A fake stack (what cannot be staged with a real Redis: it must fail between two
-    calls): it lists a task stuck past WORKER_TIMEOUT, then cannot be reached to fail it."""
+    calls): it lists a task stuck past WORKER_TIMEOUT, then cannot be reached to fail it
+    (or, as a journal on a full disk, cannot write its failure down)."""
 
     backend = "redis"
 
-    def __init__(self) -> None:
+    def __init__(self, error: StackscribeError) -> None:
         self.owner: EngineSupervisor | None = None
         self.release_attempts = 0
+        self.error = error
 
     def processing(self) -> list[Task]:
         assert self.owner is not None
@@ -39,13 +43,21 @@ class _RedisGoneAtTheWorstMoment:
 
     def release_lost(self, task_id: str, reason: str, max_attempts: int) -> Task | None:
         self.release_attempts += 1
-        raise StackUnavailable("Redis at redis://test cannot be reached: gone")
+        raise self.error
 
 
+@pytest.mark.parametrize(
+    "error",
+    [
+        StackUnavailable("Redis at redis://test cannot be reached: gone"),
+        NotStored("The task journal cannot be written: database or disk is full"),
+    ],
+    ids=["redis-away", "disk-full"],
+)
 def test_the_supervisor_survives_an_unreachable_stack_while_failing_a_timeout(
-    tiny_model: str, tmp_path
+    tiny_model: str, tmp_path, error: StackscribeError
 ) -> None:
-    stack = _RedisGoneAtTheWorstMoment()
+    stack = _RedisGoneAtTheWorstMoment(error)
     supervisor = EngineSupervisor(
         model=tiny_model,
         cache_dir=str(tmp_path),
