@@ -42,7 +42,7 @@ from engine.pipeline.audio import SAMPLE_RATE
 
 log = logging.getLogger(__name__)
 
-MAX_PIECE = 10.0  # seconds of audio handed to the engine at once, at most
+MAX_PIECE = 5.0  # seconds of audio handed to the engine at once, at most
 MAX_WAITING = 30.0  # seconds of audio a stream may have waiting before its face pushes back
 MAX_BACKLOG = 120.0  # ... and past which its audio is refused (a face that never pushes back)
 _STALE = 120.0  # seconds a piece may stay in the engine before its stream is given up

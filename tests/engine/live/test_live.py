@@ -157,7 +157,7 @@ def test_the_hub_serves_the_stream_waiting_longest_one_piece_at_a_time() -> None
     _, sink = _sink()
     first = hub.open(LiveOptions(), sink)
     second = hub.open(LiveOptions(), sink)
-    hub.feed(first, np.zeros(16000 * 22, np.float32))  # 22 s behind
+    hub.feed(first, np.zeros(16000 * 12, np.float32))  # 12 s behind
     hub.feed(second, np.zeros(16000 * 2, np.float32))
     order = []
     for _ in range(4):
@@ -168,7 +168,7 @@ def test_the_hub_serves_the_stream_waiting_longest_one_piece_at_a_time() -> None
     assert order[0] == (first, int(MAX_PIECE * 16000))  # a lagging stream gets bigger pieces
     assert order[1] == (second, 32000)  # ... but the other is served next, not starved
     assert order[2][0] == first and order[3][0] == first
-    assert hub.take("engine", timeout=0.05) is None  # 10 + 10 + 2 s: all of it taken
+    assert hub.take("engine", timeout=0.05) is None  # 5 + 5 + 2 s: all of it taken
 
 
 def test_the_hub_limits_streams_length_and_refuses_audio_after_stop() -> None:
