@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from engine.errors import StackUnavailable
+from engine.errors import NotStored, StackUnavailable
 from engine.stack.memory import MemoryStack
 from engine.stack.protocol import Listener, TaskStack
 from engine.stack.redis import RedisStack
@@ -77,13 +77,19 @@ class ResilientStack:
                 try:
                     self.primary.push(taken)
                 except StackUnavailable as exc:
-                    self.local.push(taken)
+                    self._put_back(taken)
                     self._lost(exc)
                     return
                 moved += 1
             if not self._up.is_set():
                 log.warning("Redis is back; moved %d waiting task(s) to it", moved)
             self._up.set()
+
+    def _put_back(self, task: Task) -> None:
+        try:
+            self.local.push(task)
+        except NotStored as exc:  # neither Redis nor the disk takes it: say which task
+            log.error("Task %s (%s) lost: Redis went and %s", task.id, task.filename, exc)
 
     # -- routing -----------------------------------------------------------------------
 
