@@ -9,7 +9,6 @@ import asyncio
 import base64
 import contextlib
 import json
-import time
 from pathlib import Path
 from typing import Any
 
@@ -201,17 +200,13 @@ def test_four_streams_flooding_audio_are_held_back_and_health_answers(
             stop.set()
             await poller
 
-    started = time.monotonic()
     outcomes = asyncio.run(scenario())
-    elapsed = time.monotonic() - started
     assert len(answers) >= FLOOD_SECONDS and set(answers) == {200}, answers
     for seconds, code in outcomes:
         # Held back: far less than the 90 minutes went out (or the stream was ended, 1008).
         assert seconds < FLOOD_AUDIO / 2 or code == 1008, (seconds, code)
         assert code in (None, 1006, 1008), code
     assert peak[0] - before < 150, f"the server grew from {before:.0f} to {peak[0]:.0f} MB"
-    assert elapsed < 120
-    print(f"flood: sent {[round(s) for s, _ in outcomes]} s, RSS {before:.0f} -> {peak[0]:.0f} MB")
     # The vanished clients' slots come free, and a new stream goes through.
     hub = live.runtime.service.live
     assert hub is not None
