@@ -119,7 +119,10 @@ class Feeder:
 
     def on_room(self) -> None:
         """For :meth:`LiveHub.open`: called on the engine's thread when there is room."""
-        self.loop.call_soon_threadsafe(self.room.set)
+        try:
+            self.loop.call_soon_threadsafe(self.room.set)
+        except RuntimeError as exc:  # the server stopped: nothing waits any more
+            log.debug("Room for a live stream after its server stopped: %s", exc)
 
     async def feed(self, stream_id: str, data: bytes | None) -> None:
         """Feed ``data`` (None: what the resampler still holds, at the end)."""

@@ -52,25 +52,29 @@ async def _frames(url: str, *sent: str | bytes) -> tuple[list[dict], int | None]
     return frames, ws.close_code
 
 
-@pytest.mark.parametrize(
-    "start, detail",
-    [
-        ('{"type": "start", "sample_rate": Infinity}', "sample_rate must be"),
-        ({"type": "start", "sample_rate": [16000]}, "sample_rate must be"),
-        ({"type": "start", "sample_rate": "fast"}, "sample_rate must be"),
-        ({"type": "start", "language": 123}, "language must be a string"),
-        ({"type": "start", "initial_prompt": {}}, "initial_prompt must be a string"),
-        ({"type": "start", "task": ["transcribe"]}, "task must be a string"),
-        ({"type": "start", "format": 1}, "format must be"),
-        ("[" * 100_000 + "]" * 100_000, "first frame must be JSON"),
-    ],
+STOP = json.dumps({"type": "stop"})
+BAD_STARTS: tuple[tuple[str | dict[str, Any], str], ...] = (
+    ('{"type": "start", "sample_rate": Infinity}', "sample_rate must be"),
+    ({"type": "start", "sample_rate": [16000]}, "sample_rate must be"),
+    ({"type": "start", "sample_rate": "fast"}, "sample_rate must be"),
+    ({"type": "start", "language": 123}, "language must be a string"),
+    ({"type": "start", "initial_prompt": {}}, "initial_prompt must be a string"),
+    ({"type": "start", "task": ["transcribe"]}, "task must be a string"),
+    ({"type": "start", "format": 1}, "format must be"),
+    ("[" * 100_000 + "]" * 100_000, "first frame must be JSON"),
 )
-def test_ws_live_start_of_wrong_types_gets_the_error_frame(live, start, detail) -> None:
-    text = start if isinstance(start, str) else json.dumps(start)
-    frames, code = asyncio.run(_frames(f"{_ws(live)}/ws/live", text))
-    assert frames and frames[-1]["type"] == "error", frames
-    assert detail in frames[-1]["detail"]
-    assert code == 1008
+
+
+def test_ws_live_start_of_wrong_types_gets_the_error_frame(live) -> None:
+    for start, detail in BAD_STARTS:
+        text = start if isinstance(start, str) else json.dumps(start)
+        frames, code = asyncio.run(_frames(f"{_ws(live)}/ws/live", text))
+        assert frames and frames[-1]["type"] == "error", (start, frames)
+        assert detail in frames[-1]["detail"], (start, frames)
+        assert code == 1008, start
+    # ... and the server goes on: a good stream still works.
+    frames, code = asyncio.run(_frames(f"{_ws(live)}/ws/live", '{"type": "start"}', STOP))
+    assert frames[-1]["type"] == "done" and code == 1000
 
 
 def test_realtime_events_of_wrong_types_get_error_events_and_the_session_goes_on(live) -> None:
