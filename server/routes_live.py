@@ -177,8 +177,11 @@ class Inbox:
 
     def listener(self) -> Callable[[list[dict[str, Any]]], None]:
         def deliver(events: list[dict[str, Any]]) -> None:
-            for event in events:
-                self.loop.call_soon_threadsafe(self.queue.put_nowait, event)
+            try:
+                for event in events:
+                    self.loop.call_soon_threadsafe(self.queue.put_nowait, event)
+            except RuntimeError as exc:  # the server stopped: no socket waits for them
+                log.debug("Live events after their server stopped: %s", exc)
 
         return deliver
 
