@@ -270,7 +270,7 @@ class Settings:
     live_idle_seconds: float = setting(
         60.0,
         "A live stream that sends no audio for this many seconds (once its text is out) ends "
-        "with an error, freeing its slot (/ws/live, /v1/realtime)",
+        "with an error, freeing its slot (/ws/live, /v1/realtime); 0 = never",
         env="LIVE_IDLE_SECONDS",
         modes=SERVING,
     )
