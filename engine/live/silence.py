@@ -8,6 +8,8 @@ utterance). The model's LSTM state and 64-sample context are carried across fram
 
 from __future__ import annotations
 
+from typing import Protocol
+
 import numpy as np
 
 from engine.pipeline.audio import SAMPLE_RATE
@@ -15,6 +17,19 @@ from engine.pipeline.audio import SAMPLE_RATE
 _FRAME = 512
 _CONTEXT = 64
 _THRESHOLD = 0.5
+
+
+class SpeechTracker(Protocol):
+    """What the streamer asks of a voice activity detector (stream sample positions)."""
+
+    first_speech: int | None
+    last_speech: int | None
+
+    def push(self, audio: np.ndarray) -> None: ...
+
+    def silent_for(self) -> float: ...
+
+    def reset_speech(self) -> None: ...
 
 
 class SilenceTracker:

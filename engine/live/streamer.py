@@ -1,18 +1,24 @@
-"""One live stream: a growing audio buffer, decoded again and again, committed by agreement.
+"""One live stream: a short audio buffer, decoded as audio comes, committed from one decode.
 
-This is whisper_streaming's online processor (Macháček et al., 2023) on faster-whisper:
+After whisper_streaming (Macháček et al., 2023) and AlignAtt (Papi et al., 2023), on
+faster-whisper:
 
-- every :data:`MIN_STEP` seconds of new audio the whole buffer is decoded, with the text
-  committed before the buffer as the prompt; :class:`LocalAgreement` commits what this
-  decode and the previous one agree on, and the rest is a revisable partial;
-- committed words that end a sentence close a *final* segment (a long sentence closes one at
-  its last clause mark); once the buffer is longer than :data:`TRIM_AFTER` it is cut at the
-  last final, and only ever after committed words; it is decoded before it outgrows
-  Whisper's window (:data:`WINDOW`), whatever the size of the pieces fed;
-- silence (``silence_seconds``) or an explicit commit ends the utterance: the buffer is
-  decoded once more, everything in it is committed and made final, and the buffer is cut at
-  the last word said: the next utterance is decoded with that text as its prompt, never with
-  audio whose words were already committed (a re-decode of it could commit them twice).
+- every :data:`MIN_STEP` seconds of new audio (or once per larger piece, when the engine is
+  behind: intermediate decodes are skipped, not queued) the buffer is decoded greedily,
+  with the text committed before the buffer as the prompt; :class:`CommitPolicy` commits
+  the words Whisper has heard enough audio after (one decode, checked against the last),
+  and the rest is a revisable partial;
+- committed words that end a sentence close a *final* segment (a sentence spanning more
+  than :data:`LONG_SENTENCE` closes one at its last clause mark);
+- the buffer is kept short: it is cut at a pause after a committed word, keeping about
+  :data:`CONTEXT` seconds of committed audio before the first uncommitted word (so each
+  decode reads a little of what came before, at utterance ends too), and only ever after
+  committed words, so nothing said is dropped; past :data:`MAX_BUFFER` it is cut at the
+  last committed word whatever follows, and it is decoded before it outgrows Whisper's
+  window (:data:`WINDOW`), whatever the size of the pieces fed;
+- silence (``silence_seconds``, heard by Silero VAD) or an explicit commit ends the
+  utterance: the buffer is decoded once more and everything in it is committed and made
+  final. Only audio with speech in it is decoded, so silence never reaches the decoder.
 
 Times of words and segments are seconds from the start of the stream. Events are plain
 dicts (they cross from the engine process to the host): ``speech_started``, ``words``
@@ -30,14 +36,18 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from engine.live.agreement import LocalAgreement
-from engine.live.silence import SilenceTracker
+from engine.live.agreement import CommitPolicy
+from engine.live.silence import SilenceTracker, SpeechTracker
 from engine.pipeline.audio import SAMPLE_RATE
 from engine.result import Segment, Transcript, Word
 
-MIN_STEP = 1.0  # seconds of new audio between decodes (whisper_streaming's min chunk)
-TRIM_AFTER = 12.0  # a buffer longer than this is cut at the end of the last final
-MAX_BUFFER = 24.0  # ... and longer than this, at the last committed word, whatever it is
+MIN_STEP = 0.5  # seconds of new audio between decodes
+CONTEXT = 3.0  # seconds of committed audio kept in the buffer before the uncommitted words
+CUT_GAP = 0.1  # seconds of pause after a committed word where the buffer may be cut
+LONG_SENTENCE = 12.0  # committed words spanning this long without a full stop: a final
+MAX_BUFFER = 20.0  # a longer buffer is cut at the last committed word, whatever follows
+TAIL = 0.4  # seconds after the last speech heard that an utterance's last decode reads
+LIVE_BEAM = 1  # greedy: live decodes keep pace; a client may ask for a beam
 WINDOW = 30.0  # Whisper's window: a buffer is decoded before it grows past it
 KEEP_SILENCE = 0.5  # seconds of silence kept before speech starts
 LONG_SILENCE = 5.0  # after this much silence the buffer is dropped (no context worth keeping)
@@ -101,7 +111,7 @@ class Decoder(Protocol):
 class WhisperDecoder:
     """A :class:`Decoder` over a loaded faster-whisper model (the engine's own)."""
 
-    def __init__(self, model: Any, beam_size: int) -> None:
+    def __init__(self, model: Any, beam_size: int = LIVE_BEAM) -> None:
         self.model = model
         self.beam_size = beam_size
 
@@ -173,16 +183,17 @@ class LiveStreamer:
         self,
         decoder: Decoder,
         options: LiveOptions,
-        tracker: Callable[[], SilenceTracker] = SilenceTracker,
+        tracker: Callable[[], SpeechTracker] = SilenceTracker,
     ) -> None:
         self.decoder = decoder
         self.options = options
         self.silence = tracker()
-        self.agreement = LocalAgreement()
+        self.policy = CommitPolicy()
         self.audio = np.zeros(0, dtype=np.float32)
         self.offset = 0  # stream sample at audio[0]
         self.total = 0  # samples received
         self.undecoded = 0  # samples received since the last decode
+        self.decoded_until = 0  # stream sample where the last decode's audio ended
         self.pending: list[Word] = []  # committed, not yet in a final segment
         self.history: list[Word] = []  # recent committed words (the prompt's source)
         self.utterance: list[Word] = []  # committed words of the current utterance
@@ -198,9 +209,10 @@ class LiveStreamer:
         """Add audio; ``end_utterance``: the client says the utterance ends after it.
 
         The audio is looked at in tenths of a second, so a pause inside a long piece still
-        ends its utterance where it is; the buffer is decoded once per piece, and again
-        inside a piece whenever the buffer reaches Whisper's window (a decode of more than
-        the window reads its first 30 s and then a fragment, with garbled word times).
+        ends its utterance where it is; the buffer is decoded once per piece (a stream that
+        is behind is handed larger pieces, so it skips decodes rather than queue them), and
+        again inside a piece whenever the buffer reaches Whisper's window (a decode of more
+        than the window reads its first 30 s and then a fragment, with garbled word times).
         """
         events: list[Event] = []
         for start in range(0, audio.size, _LOOK):
@@ -250,10 +262,13 @@ class LiveStreamer:
 
     # -- decoding ------------------------------------------------------------------------
 
-    def _decode(self) -> list[Word]:
+    def _decode(self, until: int | None = None) -> list[Word]:
+        """The buffer's words (stream times), up to stream sample ``until`` if given."""
         self.undecoded = 0
+        audio = self.audio if until is None else self.audio[: max(0, until - self.offset)]
+        self.decoded_until = self.offset + audio.size
         decoded = self.decoder(
-            self.audio,
+            audio,
             language=self.language,
             task=self.options.task,
             prompt=self._prompt(),
@@ -262,7 +277,8 @@ class LiveStreamer:
         if self.language is None and (self.audio.size >= 3 * SAMPLE_RATE or not self.speaking):
             self.language = decoded.language
             self.language_probability = decoded.language_probability
-        start, end = self.offset / SAMPLE_RATE, self.total / SAMPLE_RATE
+        start = self.offset / SAMPLE_RATE
+        end = start + audio.size / SAMPLE_RATE
         return [
             Word(w.text, min(end, w.start + start), min(end, w.end + start), w.confidence)
             for w in decoded.words
@@ -276,16 +292,17 @@ class LiveStreamer:
         return prompt or None
 
     def _step(self) -> list[Event]:
-        self.agreement.insert(self._decode())
-        events = self._commit(self.agreement.flush())
+        self.policy.insert(self._decode())
+        events = self._commit(self.policy.flush(self.total / SAMPLE_RATE))
         events += self._finals(force=False)
         events += self._trim()
         return events + self._partial()
 
     def _end_utterance(self, committed: bool) -> list[Event]:
-        if self.speaking and self.undecoded:
-            self.agreement.insert(self._decode())
-        events = self._commit(self.agreement.flush_all())
+        heard = min(self.total, (self.silence.last_speech or 0) + int(TAIL * SAMPLE_RATE))
+        if self.speaking and (self.undecoded or self.decoded_until > heard):
+            self.policy.insert(self._decode(until=heard))  # the silence after speech left out
+        events = self._commit(self.policy.flush_all())
         events += self._finals(force=True)
         events.append(
             {
@@ -297,11 +314,10 @@ class LiveStreamer:
             }
         )
         self.utterance = []
-        self.agreement.reset()
+        self.policy.reset()
         self.silence.reset_speech()
         self.speaking = False
-        if self.segments:  # the next decode starts after the last word said, its text the prompt
-            self._cut(int(self.segments[-1].end * SAMPLE_RATE))
+        self._trim()  # the next utterance is read with a little of this one before it
         return events + self._partial()
 
     # -- committing ----------------------------------------------------------------------
@@ -319,52 +335,73 @@ class LiveStreamer:
         return [{"type": "words", "text": "".join(w.text for w in words)}]
 
     def _finals(self, force: bool) -> list[Event]:
-        events = []
+        events: list[Event] = []
         while self.pending:
             ends = [i for i, w in enumerate(self.pending) if w.text.strip().endswith(_SENTENCE_END)]
             if not ends and not force:
-                break
+                return events + self._clause_final()
             cut = ends[0] + 1 if ends else len(self.pending)
             events.append(self._final(self.pending[:cut]))
             self.pending = self.pending[cut:]
         return events
+
+    def _clause_final(self) -> list[Event]:
+        """A long sentence is made final at its last committed clause boundary."""
+        if self.pending[-1].end - self.pending[0].start < LONG_SENTENCE:
+            return []
+        ends = [i for i, w in enumerate(self.pending) if w.text.strip().endswith(_CLAUSE_END)]
+        cut = ends[-1] + 1 if ends else len(self.pending)
+        event = self._final(self.pending[:cut])
+        self.pending = self.pending[cut:]
+        return [event]
 
     def _final(self, words: list[Word]) -> Event:
         segment = _segment(len(self.segments), words)
         self.segments.append(segment)
         return {"type": "final", "segment": segment.to_dict()}
 
-    def _trim(self) -> list[Event]:
-        """Keep the buffer inside Whisper's window: cut at a final, or make one to cut at.
+    # -- the buffer ----------------------------------------------------------------------
 
-        Audio is only ever cut at the end of committed words, so nothing said is dropped.
+    def _trim(self) -> list[Event]:
+        """Keep the buffer short: cut it at a pause after a committed word.
+
+        Audio is only ever cut after committed words, so nothing said is dropped; about
+        :data:`CONTEXT` seconds of them stay, read again (and dropped by time) for context.
         """
-        if self.audio.size <= TRIM_AFTER * SAMPLE_RATE:
-            return []
-        events = self._clause_final()
-        if self.segments:  # (a final before the buffer cuts nothing)
-            self._cut(int(self.segments[-1].end * SAMPLE_RATE))
-        if self.audio.size <= MAX_BUFFER * SAMPLE_RATE:
-            return events
-        if not self.pending:  # no committed word to cut after: the last reading is taken whole
-            events += self._commit(self.agreement.flush_all())
-        if self.pending:
-            events.append(self._final(self.pending))
-            self.pending = []
-            self._cut(int(self.segments[-1].end * SAMPLE_RATE))
+        if self.audio.size > MAX_BUFFER * SAMPLE_RATE:
+            return self._force_cut()
+        cut = self._pause_after_committed(self.policy.last_committed_time - CONTEXT)
+        if cut is not None:
+            self._cut(int(cut * SAMPLE_RATE))
+        return []
+
+    def _pause_after_committed(self, latest: float) -> float | None:
+        """The latest pause after a committed word in the buffer, up to ``latest`` seconds."""
+        start = self.offset / SAMPLE_RATE
+        inside = [w for w in self.history if w.end > start]
+        if not inside:
+            return None
+        following = [w.start for w in inside[1:]]
+        following.append(
+            self.policy.tentative[0].start if self.policy.tentative else self.total / SAMPLE_RATE
+        )
+        best = None
+        for word, after in zip(inside, following, strict=True):
+            if after - word.end >= CUT_GAP and word.end <= latest:
+                best = word.end + min(after - word.end, 2 * CUT_GAP) / 2
+        return best
+
+    def _force_cut(self) -> list[Event]:
+        """A buffer this long is cut at the last committed word, whatever follows it."""
+        events: list[Event] = []
+        if self.policy.last_committed_time <= self.offset / SAMPLE_RATE:
+            events += self._commit(self.policy.flush_all())  # nothing committed: take it whole
+            events += self._finals(force=False)
+        if self.policy.last_committed_time > self.offset / SAMPLE_RATE:
+            self._cut(int(self.policy.last_committed_time * SAMPLE_RATE))
         else:  # no word in the whole buffer: nothing said to keep
             self._cut(self.total - int(KEEP_SILENCE * SAMPLE_RATE))
         return events
-
-    def _clause_final(self) -> list[Event]:
-        """A long sentence is made final at its last committed clause boundary."""
-        ends = [i for i, w in enumerate(self.pending) if w.text.strip().endswith(_CLAUSE_END)]
-        if not ends:
-            return []
-        cut = ends[-1] + 1
-        event = self._final(self.pending[:cut])
-        self.pending = self.pending[cut:]
-        return [event]
 
     def _cut(self, sample: int) -> None:
         drop = min(max(0, sample - self.offset), self.audio.size)
@@ -373,7 +410,7 @@ class LiveStreamer:
             self.offset += drop
 
     def _partial(self) -> list[Event]:
-        text = "".join(w.text for w in self.pending + self.agreement.tentative).strip()
+        text = "".join(w.text for w in self.pending + self.policy.tentative).strip()
         if text == self.partial:
             return []
         self.partial = text

@@ -393,7 +393,7 @@ def _live_thread(
     from engine.live.streamer import WhisperDecoder
     from engine.live.worker import LiveWorker
 
-    decoder = WhisperDecoder(transcriber.model, config.decode.beam_size)  # type: ignore[attr-defined]
+    decoder = WhisperDecoder(transcriber.model)  # type: ignore[attr-defined]  # greedy: live
     worker = LiveWorker(hub, decoder, stop, f"{config.engine_id}/live")
     return threading.Thread(target=worker.run, name="worker-live", daemon=True)
 
