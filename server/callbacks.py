@@ -3,7 +3,9 @@
 Deliveries run in a small thread pool of their own, never in the event loop or the engine: the
 stack's listener only hands the task id over. Each delivery tries ``attempts`` times, waiting
 1, 2, 4, ... seconds between tries (a connection error, a timeout, a 5xx, 408 or 429 is tried
-again; another answer is final), then logs that it gave up. Only hosts of the allow-list are
+again; another answer is final), then logs that it gave up. One deadline covers each attempt
+(a receiver dribbling a byte at a time is cut at :data:`REQUEST_TIMEOUT`), waits between
+tries hold no thread, and closing cuts every POST under way. Only hosts of the allow-list are
 called, redirects are not followed (they could lead elsewhere), and no proxy is used. With a
 secret, the body is signed: ``X-Stackscribe-Signature: sha256=<hex HMAC-SHA256 of the body>``.
 
@@ -15,18 +17,19 @@ that server stops (or restarts) gets no callback; pending tasks are also looked 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
+import http.client
 import json
 import logging
+import socket
 import threading
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from engine.errors import InvalidParameter, StackscribeError
 from engine.redact import redact
@@ -40,7 +43,7 @@ SIGNATURE_HEADER = "X-Stackscribe-Signature"
 TASK_HEADER = "X-Stackscribe-Task-Id"
 #: How often tasks waiting for their callback are looked up, in case an event was missed.
 RECHECK_SECONDS = 10.0
-#: Seconds one POST may take.
+#: Seconds one POST may take, from connecting to the end of the answer.
 REQUEST_TIMEOUT = 10.0
 _RETRIED = frozenset({408, 429})
 MAX_URL_LENGTH = 2000
@@ -54,9 +57,55 @@ class _Pending:
     body: Body
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None  # a 3xx is an answer like any other, not a new target
+_LATE = f"no answer within {REQUEST_TIMEOUT:g} s"
+_STOPPING = "cut short: the server is shutting down"
+
+
+class _Attempt:
+    """One POST on its own connection, which :meth:`cut` ends from any thread.
+
+    http.client follows no redirect (a 3xx is an answer like any other, not a new target)
+    and uses no proxy.
+    """
+
+    def __init__(self, conn: http.client.HTTPConnection) -> None:
+        self.conn = conn
+        self.reason: str | None = None  # why it was cut
+        self._lock = threading.Lock()
+
+    def cut(self, reason: str) -> None:
+        with self._lock:
+            self.reason = self.reason or reason
+            sock = self.conn.sock
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)  # a blocked connect, send or read returns
+
+    def post(self, target: str, body: bytes, headers: dict[str, str]) -> tuple[str | None, bool]:
+        """(None, _) when delivered; else what went wrong and whether to try again."""
+        problem: str | None
+        try:
+            status = self._send(target, body, headers)
+        except (OSError, http.client.HTTPException) as exc:
+            problem, again = str(exc) or type(exc).__name__, True
+        except ValueError as exc:  # a URL http.client cannot send (refused at submission)
+            problem, again = f"the URL cannot be sent: {exc}", False
+        else:
+            problem = None if 200 <= status < 300 else f"HTTP {status}"
+            again = status >= 500 or status in _RETRIED
+        if self.reason is not None:  # cut: whatever came back was cut short
+            return self.reason, self.reason == _LATE
+        return problem, again
+
+    def _send(self, target: str, body: bytes, headers: dict[str, str]) -> int:
+        self.conn.connect()
+        with self._lock:
+            if self.reason is not None:  # cut while connecting, before there was a socket
+                raise TimeoutError(self.reason)
+        self.conn.request("POST", target, body=body, headers=headers)
+        with self.conn.getresponse() as answer:
+            answer.read(65536)
+            return answer.status
 
 
 def signature(secret: str, body: bytes) -> str:
@@ -84,8 +133,9 @@ class CallbackSender:
         self._pending: dict[str, _Pending] = {}
         self._lock = threading.Lock()
         self._stop = threading.Event()
-        self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="callback")
-        self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirects())
+        self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="callback")
+        self._timers: set[threading.Timer] = set()  # retries waiting for their time
+        self._active: set[_Attempt] = set()  # POSTs under way
         self._unsubscribe = service.subscribe(self._on_event)
         self._rechecker = threading.Thread(
             target=self._recheck, name="callback-recheck", daemon=True
@@ -101,6 +151,12 @@ class CallbackSender:
         url = url.strip()
         if len(url) > MAX_URL_LENGTH:
             raise InvalidParameter(f"callback_url is limited to {MAX_URL_LENGTH} characters")
+        if any(not " " < c < "\x7f" for c in url):
+            # http.client refuses these when it sends, long after the submission was answered
+            raise InvalidParameter(
+                "callback_url may hold only printable ASCII without spaces: percent-encode "
+                "anything else (%20 for a space)"
+            )
         try:
             parts = urlsplit(url)
             parts.port  # noqa: B018 -- an invalid port raises here
@@ -153,35 +209,63 @@ class CallbackSender:
 
     # -- delivering ----------------------------------------------------------------------
 
-    def _deliver(self, task_id: str, pending: _Pending) -> None:
+    def _deliver(
+        self, task_id: str, pending: _Pending, attempt: int = 1, body: bytes = b""
+    ) -> None:
+        """A pool thread's boundary: whatever goes wrong is logged, never lost with the future."""
         try:
-            body = json.dumps(pending.body(task_id), ensure_ascii=False).encode()
-        except StackscribeError as exc:
-            log.warning("Callback of task %s not sent: the task cannot be read (%s)", task_id, exc)
-            return
-        where = redact(pending.url)
-        for attempt in range(1, self.attempts + 1):
-            problem, again = self._post(pending.url, task_id, body)
-            if problem is None:
-                log.info("Callback of task %s delivered to %s", task_id, where)
-                return
-            if not again or attempt == self.attempts:
+            self._attempt(task_id, pending, attempt, body)
+        except Exception:
+            log.exception("Callback of task %s to %s failed", task_id, redact(pending.url))
+
+    def _attempt(self, task_id: str, pending: _Pending, attempt: int, body: bytes) -> None:
+        if not body:
+            try:
+                body = json.dumps(pending.body(task_id), ensure_ascii=False).encode()
+            except StackscribeError as exc:
                 log.warning(
-                    "Callback of task %s to %s failed after %d attempt(s): %s; giving up",
-                    task_id, where, attempt, problem,
-                )  # fmt: skip
+                    "Callback of task %s not sent: the task cannot be read (%s)", task_id, exc
+                )
                 return
-            delay = self.backoff * 2 ** (attempt - 1)
-            log.info(
-                "Callback of task %s to %s failed (%s); attempt %d in %.1f s",
-                task_id, where, problem, attempt + 1, delay,
+        where = redact(pending.url)
+        problem, again = self._post(pending.url, task_id, body)
+        if problem is None:
+            log.info("Callback of task %s delivered to %s", task_id, where)
+            return
+        if not again or attempt >= self.attempts:
+            log.warning(
+                "Callback of task %s to %s failed after %d attempt(s): %s; giving up",
+                task_id, where, attempt, problem,
             )  # fmt: skip
-            if self._stop.wait(delay):
+            return
+        delay = self.backoff * 2 ** (attempt - 1)
+        log.info(
+            "Callback of task %s to %s failed (%s); attempt %d in %.1f s",
+            task_id, where, problem, attempt + 1, delay,
+        )  # fmt: skip
+        # The wait is a timer, not a pool thread asleep: a receiver that keeps failing never
+        # holds a thread that other callbacks need.
+        with self._lock:
+            if self._stop.is_set():
                 log.warning("Callback of task %s to %s abandoned: shutting down", task_id, where)
                 return
+            timer = threading.Timer(delay, self._retry, (task_id, pending, attempt + 1, body))
+            timer.daemon = True
+            self._timers.add(timer)
+            timer.start()
+
+    def _retry(self, task_id: str, pending: _Pending, attempt: int, body: bytes) -> None:
+        with self._lock:
+            self._timers.discard(threading.current_thread())  # the timer itself
+            if not self._stop.is_set():
+                self._pool.submit(self._deliver, task_id, pending, attempt, body)
 
     def _post(self, url: str, task_id: str, body: bytes) -> tuple[str | None, bool]:
-        """(None, _) when delivered; else what went wrong and whether to try again."""
+        """(None, _) when delivered; else what went wrong and whether to try again.
+
+        One deadline covers the whole attempt (connect, send, answer): at
+        :data:`REQUEST_TIMEOUT` the connection is cut, however slowly the receiver dribbles.
+        """
         headers = {
             "Content-Type": "application/json",
             "User-Agent": "stackscribe-callback",
@@ -189,25 +273,43 @@ class CallbackSender:
         }
         if self.secret:
             headers[SIGNATURE_HEADER] = signature(self.secret, body)
-        request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+        parts = urlsplit(url)
+        kind = (
+            http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+        )
+        attempt = _Attempt(kind(parts.hostname or "", parts.port, timeout=REQUEST_TIMEOUT))
+        with self._lock:
+            if self._stop.is_set():
+                return "shutting down", False
+            self._active.add(attempt)
+        deadline = threading.Timer(REQUEST_TIMEOUT, attempt.cut, (_LATE,))
+        deadline.daemon = True
+        deadline.start()
         try:
-            with self._opener.open(request, timeout=REQUEST_TIMEOUT) as answer:
-                answer.read(65536)
-                return None, False
-        except urllib.error.HTTPError as exc:
-            exc.close()
-            return f"HTTP {exc.code}", exc.code >= 500 or exc.code in _RETRIED
-        except (urllib.error.URLError, OSError) as exc:
-            return str(getattr(exc, "reason", exc)), True
+            target = urlunsplit(("", "", parts.path or "/", parts.query, ""))
+            return attempt.post(target, body, headers)
+        finally:
+            deadline.cancel()
+            attempt.conn.close()
+            with self._lock:
+                self._active.discard(attempt)
 
     def close(self) -> None:
-        """Stop noticing ends; waits between retries end, a POST under way finishes."""
+        """Stop noticing ends; retries waiting are dropped and POSTs under way cut at once."""
         self._unsubscribe()
         with self._lock:
             self._stop.set()
-            left = len(self._pending)
+            left = len(self._pending) + len(self._timers)
             self._pending.clear()
-        if left:
-            log.info("%d task(s) still waiting for their callback will not get one", left)
+            timers, self._timers = self._timers, set()
+            active = list(self._active)
+        for timer in timers:
+            timer.cancel()
+        for attempt in active:
+            attempt.cut(_STOPPING)
+        if left or active:
+            log.info(
+                "%d callback(s) will not be sent, %d cut short: shutting down", left, len(active)
+            )
         self._pool.shutdown(wait=True, cancel_futures=True)
         self._rechecker.join(timeout=2)

@@ -5,11 +5,22 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from engine.errors import InvalidParameter
 from server import direct, uploads
 from server.context import authorize, context
-from server.params import transcription
+from server.params import Params, transcription
+from server.params import Request as Wanted
 from server.responses import raise_for, rendered
 from server.routes_queue import UPLOAD_DOC
+
+
+def _wanted(params: Params) -> Wanted:
+    if params.text("callback_url"):
+        raise InvalidParameter(
+            "callback_url is not offered by the direct listener, whose answer is the transcript: "
+            "queue the file on the queue or tasks listener to be called back"
+        )
+    return transcription(params)
 
 
 def router() -> APIRouter:
@@ -19,7 +30,7 @@ def router() -> APIRouter:
     @api.post("/transcribe", include_in_schema=False)
     async def transcribe(request: Request) -> Response:
         ctx = context(request)
-        upload, wanted = await uploads.accept(request, transcription)
+        upload, wanted = await uploads.accept(request, _wanted)
         task = await direct.submit(ctx, upload, wanted.options)
         done = await direct.wait(ctx, request, task)
         raise_for(done)

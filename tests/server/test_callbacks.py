@@ -7,13 +7,20 @@ import hmac
 import http.server
 import json
 import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
 import pytest
 
+from harness.waits import until
 from server.callbacks import SIGNATURE_HEADER, TASK_HEADER
 from tests.server.conftest import upload, wait_final
 
@@ -154,6 +161,9 @@ def test_a_failed_task_is_called_back_with_its_error(make_server, receiver, long
         ("ftp://127.0.0.1/hook", "http:// or https://"),
         ("http://127.0.0.1:99999/hook", "not a valid URL"),
         ("127.0.0.1/hook", "http:// or https://"),
+        ("http://127.0.0.1/a hook", "percent-encode"),
+        ("http://127.0.0.1/h\u00f6ok", "percent-encode"),
+        ("http://127.0.0.1/hook\x01", "percent-encode"),
     ],
 )
 def test_hosts_outside_the_allow_list_are_refused_at_submission(
@@ -247,3 +257,115 @@ def test_a_task_finished_by_a_redis_worker_is_called_back(
     finally:
         if worker is not None:
             worker.kill()
+
+
+class Dribbler:
+    """A receiver that answers one byte every half second, for as long as it is let."""
+
+    def __init__(self) -> None:
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.connections = 0
+        self.cut = 0  # connections the sender ended
+        self._lock = threading.Lock()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.getsockname()[1]}/slow"
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self.server.accept()
+            except OSError:
+                return  # stopped
+            with self._lock:
+                self.connections += 1
+            threading.Thread(target=self._dribble, args=(conn,), daemon=True).start()
+
+    def _dribble(self, conn: socket.socket) -> None:
+        stop = threading.Event()
+        with conn:
+            conn.recv(65536)
+            for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 100_000:
+                try:
+                    conn.sendall(bytes([byte]))
+                except OSError:
+                    break
+                stop.wait(0.5)
+        with self._lock:
+            self.cut += 1
+
+    def stop(self) -> None:
+        self.server.close()
+
+
+@pytest.fixture
+def dribbler():
+    started = Dribbler()
+    yield started
+    started.stop()
+
+
+def test_slow_receivers_are_cut_at_one_deadline_and_block_no_one(
+    make_server, receiver, dribbler, jfk: str, caplog
+) -> None:
+    """A byte every half second used to hold a delivery thread for hours (10 s per read);
+    four such receivers held every thread, and no other callback was sent."""
+    caplog.set_level(logging.INFO, logger="server.callbacks")
+    live = make_server(callback_attempts=1)
+    with live.client() as queue:
+        for _ in range(4):
+            assert upload(queue, jfk, callback_url=dribbler.url).status_code == 200
+        until(lambda: dribbler.connections == 4, 90, "four slow deliveries")
+        kept = upload(queue, jfk, callback_url=receiver.url).json()["task_id"]
+        (call,) = receiver.wait(1)
+        assert call.json()["task_id"] == kept
+    until(lambda: dribbler.cut == 4, 60, "the slow deliveries to be cut")
+    assert caplog.text.count("no answer within 10 s; giving up") == 4, caplog.text
+
+
+def test_shutdown_does_not_wait_on_a_slow_receiver(
+    tmp_path: Path, tiny_model: str, dribbler, jfk: str
+) -> None:
+    port = closed_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "app", "serve", "--data-dir", str(tmp_path / "data"),
+         "--model", tiny_model, "--listeners", "queue", "--queue-port", str(port),
+         "--cpu-threads", "1"],
+        cwd=Path(__file__).resolve().parents[2],
+        env={**os.environ, "HF_HUB_OFFLINE": "1", "REDIS_URL": ""},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+
+        def ready() -> bool:
+            try:
+                return bool(httpx.get(f"{base}/health").json()["engine_alive"])
+            except httpx.HTTPError:
+                return False
+
+        until(ready, 60, "the server")
+        with httpx.Client(base_url=base, timeout=60) as queue:
+            assert upload(queue, jfk, callback_url=dribbler.url).status_code == 200
+        until(lambda: dribbler.connections == 1, 60, "the slow delivery")
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=20)  # the receiver would hold it for 14 hours
+        assert proc.returncode == 0, err
+        assert "cut short" in err
+        until(lambda: dribbler.cut == 1, 10, "the delivery to be cut")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
+def test_the_direct_listener_refuses_callback_url(live, receiver, jfk: str) -> None:
+    """It used to be ignored without a word: the client waited for a call that never came."""
+    with live.client("direct") as direct:
+        refused = upload(direct, jfk, callback_url=receiver.url)
+    assert refused.status_code == 422, refused.text
+    assert "direct listener" in refused.json()["detail"]
+    assert receiver.calls == []
