@@ -43,6 +43,13 @@ def install(app: FastAPI) -> None:
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
         return JSONResponse(error_body(request, 422, _validation_message(exc)), 422)
 
+    @app.exception_handler(Exception)
+    async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+        # Starlette logs the traceback after this answer ("Exception in ASGI application");
+        # the client gets the documented shape instead of a plain-text 500.
+        detail = f"Internal error ({type(exc).__name__}); the server's log has the details"
+        return JSONResponse(error_body(request, 500, detail), 500)
+
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)

@@ -21,6 +21,9 @@ from server.stats import stats, stats_from
 TASK_TYPE = "transcription"
 #: Task types the original knew; risk detection is not provided, so it never matches.
 TASK_TYPES = (TASK_TYPE, "risk_detection")
+#: Deepest page of ``GET /tasks``: a page is read from the newest task down, so an offset
+#: without a bound (2**63) made Redis fail on its own range arithmetic.
+MAX_OFFSET = 100_000
 
 
 def summary(task: Task) -> dict[str, Any]:
@@ -78,7 +81,7 @@ def list_tasks(
     status: str | None = None,
     task_type: str | None = None,
     limit: int = Query(10, ge=1, le=1000),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ) -> dict[str, Any]:
     """A page of tasks, newest first; ``total`` counts every match."""
     wanted = _status(status)

@@ -244,3 +244,32 @@ def test_a_slow_stack_never_stalls_the_event_loop(make_server, tmp_path: Path, j
     finally:
         os.kill(server.proc.pid, signal.SIGCONT)
         server.stop()
+
+
+@pytest.mark.redis
+def test_task_pages_are_bounded_and_redis_errors_are_json(
+    make_server, redis_server, redis_prefix: str, jfk: str
+) -> None:
+    """Issue 19, Low 12: ``offset=2**63-11`` made Redis fail, answered as plain-text 500."""
+    import redis
+
+    options = defaults.redis_options(redis_server.url, redis_prefix)
+    live = make_server(redis=options, redis_url=redis_server.url)
+    with live.client("tasks") as tasks, live.client() as queue:
+        task_id = upload(queue, jfk).json()["task_id"]
+        assert wait_final(queue, task_id)["status"] == "completed"
+        for offset in ("9223372036854775797", "100001"):
+            refused = tasks.get("/tasks", params={"offset": offset})
+            assert refused.status_code == 422, refused.text
+            assert "offset" in refused.json()["detail"]
+        page = tasks.get("/tasks", params={"offset": 100_000}).json()
+        assert page["tasks"] == [] and page["total"] == 1
+        assert [t["task_id"] for t in tasks.get("/tasks").json()["tasks"]] == [task_id]
+        # A key Redis holds in another type (a damaged deployment): an error a person can
+        # read, in the documented shape, never a plain-text 500.
+        damage = redis.Redis.from_url(redis_server.url)
+        damage.delete(f"{redis_prefix}tasks")
+        damage.set(f"{redis_prefix}tasks", "not a sorted set")
+        broken = tasks.get("/tasks")
+        assert broken.status_code >= 500
+        assert "detail" in broken.json()
