@@ -46,12 +46,16 @@ _FOLLOWING_DEMUXERS = frozenset(
         "x11grab",
         "video4linux2",
         "v4l2",
+        # Synthesizers: sound made from a script, not read from the file (a 38-byte SBaGen
+        # script is 20 hours of audio), and ANSI art made into video.
+        "sbg",
+        "tty",
     }
 )
 _REFUSED = (
     "The file is a playlist or another kind of file that makes FFmpeg open further files "
-    "or URLs ({what}); only audio or video files themselves are accepted, not files that "
-    "refer to other files"
+    "or URLs, or synthesize sound from a script ({what}); only audio or video files "
+    "themselves are accepted, not files that refer to other files"
 )
 
 

@@ -56,6 +56,18 @@ def test_playlist_uploads_are_refused(live, tmp_path: Path, jfk: str, listener: 
     assert list(live.uploads.iterdir()) == []
 
 
+@pytest.mark.parametrize("listener", LISTENERS)
+def test_synthesizer_scripts_are_refused(live, tmp_path: Path, listener: str) -> None:
+    """Issue 19, Low 13: 40 bytes of SBaGen script were taken as 20 hours of audio."""
+    script = tmp_path / "tone.sbg"
+    script.write_text("tone: 200+10/50\nNOW tone\n+20:00:00 tone\n")
+    with live.client(listener) as client:
+        refused = upload(client, script)
+    assert refused.status_code == 400, refused.text
+    assert "synthesize sound from a script" in refused.json()["detail"]
+    assert list(live.uploads.iterdir()) == []
+
+
 @pytest.mark.parametrize("listener", EVERY_LISTENER)
 def test_oversized_request_heads_are_refused(live, listener: str) -> None:
     base = live.urls[listener]
