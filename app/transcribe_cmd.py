@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import logging
 import os
 import queue
 import signal
+import stat
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
@@ -225,10 +227,39 @@ def _name_outputs(jobs: list[_Job]) -> None:
         job.name = name
 
 
+#: What a path is when it is not a regular file, by ``stat`` type test.
+_NOT_FILES = (
+    (stat.S_ISFIFO, "a named pipe (FIFO), not a file"),
+    (stat.S_ISCHR, "a character device, not a file"),
+    (stat.S_ISBLK, "a block device, not a file"),
+    (stat.S_ISSOCK, "a socket, not a file"),
+    (stat.S_ISDIR, "a folder"),
+)
+
+
+def _not_a_file(path: str) -> str | None:
+    """Why ``path`` cannot be transcribed as a file (None when it is one), as it really is."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "a loop of symbolic links"
+        if exc.errno == errno.ENOENT and os.path.islink(path):
+            return f"a symbolic link to {os.readlink(path)}, which does not exist"
+        if exc.errno == errno.ENOENT:
+            return "no such file"
+        return f"cannot be read: {exc.strerror}"
+    for test, what in _NOT_FILES:
+        if test(mode):
+            return what
+    return None
+
+
 def _submit(runtime: Any, job: _Job, options: TranscribeOptions, priority: int) -> None:
-    if not os.path.isfile(job.path):
-        job.status, job.error = TaskStatus.FAILED, "no such file"
-        job.bar.set_postfix_str("failed: no such file")
+    why = _not_a_file(job.path)
+    if why is not None:
+        job.status, job.error = TaskStatus.FAILED, why
+        job.bar.set_postfix_str(f"failed: {why}")
         return
     try:
         task, _ = runtime.service.submit(

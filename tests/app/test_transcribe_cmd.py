@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import time
 from pathlib import Path
@@ -118,3 +119,25 @@ def test_a_folder_is_transcribed_file_by_file(
     result = app("transcribe", str(empty), "--output-dir", str(out), *_args(tiny_model, tmp_path))
     assert result.returncode == 1
     assert f"{empty}: FAILED: a folder with no audio or video files in it" in result.stderr
+
+
+def test_what_is_not_a_file_is_called_what_it_is(tiny_model: str, tmp_path: Path) -> None:
+    """Issue 19, Low 15: a FIFO, /dev/zero and a link loop were all "no such file"."""
+    fifo = tmp_path / "pipe.wav"
+    os.mkfifo(fifo)
+    loop = tmp_path / "loop.wav"
+    loop.symlink_to(loop)
+    dangling = tmp_path / "gone.wav"
+    dangling.symlink_to(tmp_path / "nowhere.wav")
+    missing = tmp_path / "missing.wav"
+    out = tmp_path / "out"
+    result = app(
+        "transcribe", str(fifo), "/dev/zero", str(loop), str(dangling), str(missing),
+        "--output-dir", str(out), *_args(tiny_model, tmp_path),
+    )  # fmt: skip
+    assert result.returncode == 1, result.stderr
+    assert f"{fifo}: FAILED: a named pipe (FIFO), not a file" in result.stderr
+    assert "/dev/zero: FAILED: a character device, not a file" in result.stderr
+    assert f"{loop}: FAILED: a loop of symbolic links" in result.stderr
+    assert f"{dangling}: FAILED: a symbolic link to {tmp_path / 'nowhere.wav'}" in result.stderr
+    assert f"{missing}: FAILED: no such file" in result.stderr
