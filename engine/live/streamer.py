@@ -61,14 +61,14 @@ _CLAUSE_END = (",", ";", ":", "\u3001", "\uff0c")
 # faster-whisper drops every window whose no-speech probability passes 0.6, however clearly
 # the words were read, and a buffer of speech came back empty (at the end of a stream, its
 # last 15 s were lost).
+# The buffer is read whole, without timestamp tokens (word times come from the alignment),
+# in one encode of one 30 s window. With timestamp tokens, a buffer ending mid-sentence is
+# read as a finished segment then an unfinished one, and faster-whisper seeks to the
+# unfinished one and encodes a window again; and a window read that way was aligned over
+# the whole window, the finished segment's words landed at its end, and faster-whisper
+# sought past everything between (one decode in fifty of a long buffer lost most of it).
 # A decode that leaves more than this much of the buffer's speech (by Silero VAD) without a
-# word is read again without timestamp tokens. With them, a window read as a finished
-# segment then an unfinished one is aligned over the whole window, the finished segment's
-# words land at its end, and faster-whisper seeks past everything between: about one decode
-# in fifty of a long buffer lost most of it, and when that decode was the one trusted at a
-# stream's end, so was the end of the stream (43 words). Read whole, the buffer keeps every
-# word, but reads a little worse in general (live WER +0.6 points, mean of eight piece
-# schedules of the espeak-ng reading), so it is the fallback.
+# word (Whisper ended the text early) is read again with timestamp tokens.
 _UNHEARD = 2.0
 _WORD_GAP = 1.0  # seconds between two words that still count as covered by them
 _LONGEST_WORD = 2.0  # seconds of speech one word covers at most
@@ -125,11 +125,11 @@ class WhisperDecoder:
             "beam_size": beam_size or self.beam_size,
             "initial_prompt": prompt or None,
         }
-        decoded = self._read(audio, options, timestamps=True)
+        decoded = self._read(audio, options, timestamps=False)
         speech = _speech(audio)
         missed = _unheard(speech, decoded.words)
         if missed > _UNHEARD:
-            again = self._read(audio, options, timestamps=False)
+            again = self._read(audio, options, timestamps=True)
             if _unheard(speech, again.words) < missed:
                 return again
         return decoded
@@ -146,6 +146,12 @@ class WhisperDecoder:
             log_prob_threshold=_LOG_PROB_THRESHOLD,
             without_timestamps=not timestamps,
         )
+        if not timestamps:
+            # Read whole, the window is one segment. faster-whisper would then seek to its
+            # last word and encode another 30 s window for the audio after it (the cost of
+            # a second decode, for a fragment): the generator is left before it does.
+            first = next(iter(segments), None)
+            segments = [first] if first is not None else []
         words = [
             Word(w.word, float(w.start), float(w.end), float(w.probability))
             for segment in segments
