@@ -81,6 +81,7 @@ class _Timed:
     def __init__(self, inner: Any, seconds: dict[str, float]) -> None:
         self._inner = inner
         self._seconds = seconds
+        self.calls: collections.Counter[str] = collections.Counter()
 
     def __getattr__(self, name: str) -> Any:
         found = getattr(self._inner, name)
@@ -93,6 +94,7 @@ class _Timed:
                 return found(*args, **kwargs)
             finally:
                 self._seconds[name] += time.perf_counter() - at
+                self.calls[name] += 1
 
         return timed
 
@@ -104,7 +106,8 @@ def stages(model_path: str, path: str, threads: int) -> dict[str, Any]:
 
     seconds: dict[str, float] = collections.defaultdict(float)
     engine = defaults.transcriber(model_path, device="cpu", cpu_threads=threads)
-    engine.model.model = _Timed(engine.model.model, seconds)
+    model = _Timed(engine.model.model, seconds)
+    engine.model.model = model
     extractor = engine.model.feature_extractor
 
     class Features:
@@ -154,6 +157,8 @@ def stages(model_path: str, path: str, threads: int) -> dict[str, Any]:
         "seconds": round(time.perf_counter() - started, 2),
         "cpu_s": round(time.process_time() - cpu, 2),
         "planner_cpu_s": round(planner_cpu[0], 2),
+        "encoder_passes": model.calls["encode"],
+        "decoder_calls": model.calls["generate"],
         **{f"{name}_s": round(value, 2) for name, value in sorted(seconds.items())},
     }
 
