@@ -11,13 +11,12 @@ import queue
 import signal
 import stat
 import sys
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from app.settings import Settings
-from engine import formats, media, subtitles
+from engine import formats, media, subtitles, writer
 from engine.errors import StackscribeError
 from engine.process.supervisor import EngineState, EngineStatus
 from engine.stack.protocol import StackEvent
@@ -38,18 +37,10 @@ class _Job:
 
 
 def output_formats(spec: str) -> list[str]:
-    names = (
-        list(formats.FILE_FORMATS)
-        if spec == "all"
-        else [s.strip() for s in spec.split(",") if s.strip()]
-    )
-    unknown = [n for n in names if n not in formats.FILE_FORMATS]
-    if unknown or not names:
-        raise SystemExit(
-            f"stackscribe: unknown format {', '.join(unknown) or spec!r}; "
-            f"use {', '.join(formats.FILE_FORMATS)} or all"
-        )
-    return names
+    try:
+        return writer.file_formats(spec)
+    except StackscribeError as exc:
+        raise SystemExit(f"stackscribe: {exc}") from exc
 
 
 class DownloadBar:
@@ -205,26 +196,10 @@ def _jobs(arguments: list[str]) -> list[_Job]:
             why = "a folder with no audio or video files in it"
             jobs.append(_Job(argument, status=TaskStatus.FAILED, error=why))
         jobs += [_Job(str(path)) for path in found]
-    _name_outputs(jobs)
-    return jobs
-
-
-def _name_outputs(jobs: list[_Job]) -> None:
-    """``NAME`` of each job's ``NAME.EXT``: the file's stem, unless another input shares it.
-
-    Then the whole file name (``talk.flac``), and a number if even that is taken, so one
-    input's transcript never overwrites another's (case-insensitively, as on macOS).
-    """
-    stems = Counter(Path(j.path).stem.lower() for j in jobs)
-    taken: set[str] = set()
-    for job in jobs:
-        path = Path(job.path)
-        base = path.stem if stems[path.stem.lower()] == 1 else path.name
-        name, n = base, 2
-        while name.lower() in taken:
-            name, n = f"{base}-{n}", n + 1
-        taken.add(name.lower())
+    # One input's transcript never overwrites another's (talk.flac.txt beside talk.mp3.txt).
+    for job, name in zip(jobs, writer.names([j.path for j in jobs]), strict=True):
         job.name = name
+    return jobs
 
 
 #: What a path is when it is not a regular file, by ``stat`` type test.
@@ -294,16 +269,14 @@ def _write(
     layout: subtitles.SubtitleLayout | None = None,
 ) -> None:
     result = runtime.service.get(job.task_id).result
-    for fmt in fmts:
-        text = formats.render(result, fmt, layout)
-        if output_dir == "-":
+    if output_dir == "-":
+        for fmt in fmts:
+            text = formats.render(result, fmt, layout)
             sys.stdout.write(text if text.endswith("\n") else text + "\n")
-            continue
-        target = Path(output_dir) / f"{job.name}.{formats.EXTENSIONS[fmt]}"
-        if fmt == "verbose_json":
-            target = Path(output_dir) / f"{job.name}.verbose.json"
+        return
+    for fmt, target in zip(fmts, writer.targets(Path(output_dir), job.name, fmts), strict=True):
         try:
-            target.write_text(text, encoding="utf-8")
+            writer.write(result, fmt, target, layout)
         except OSError as exc:
             job.status, job.error = TaskStatus.FAILED, f"cannot write {target}: {exc.strerror}"
             return

@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from engine import formats, media
+from engine import media, writer
 from engine.errors import NotFound, StackscribeError, Unavailable
 from engine.service import TaskService
 from engine.stack.protocol import StackEvent
@@ -304,12 +304,7 @@ class FolderWatcher:
         if self.output_dir is not None:
             folder = self.output_dir / path.parent.relative_to(self.folder)
         twins = [p for p in path.parent.glob(f"{path.stem}.*") if p != path and media.is_media(p)]
-        name = path.name if twins else path.stem
-        out = []
-        for fmt in self.config.formats:
-            ext = "verbose.json" if fmt == "verbose_json" else formats.EXTENSIONS[fmt]
-            out.append(folder / f"{name}.{ext}")
-        return out
+        return writer.targets(folder, writer.names([path, *twins])[0], self.config.formats)
 
     def _written_already(self, path: Path) -> bool:
         try:
@@ -322,8 +317,6 @@ class FolderWatcher:
         written = []
         for fmt, target in zip(self.config.formats, self.targets(path), strict=True):
             target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_name(f".{target.name}.part")  # hidden, and not media: never taken
-            tmp.write_text(formats.render(result, fmt, self.config.layout), encoding="utf-8")
-            os.replace(tmp, target)
+            writer.write(result, fmt, target, self.config.layout)
             written.append(str(target))
         return written

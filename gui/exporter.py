@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 from typing import Any
 
-from engine import formats
+from engine import formats, writer
 from engine.subtitles import SubtitleLayout
 
 log = logging.getLogger(__name__)
@@ -42,7 +41,7 @@ def format_of(path: str, chosen_filter: str, default: str) -> str:
 
 def suggested_path(folder: str, filename: str, fmt: str) -> str:
     stem = Path(filename).stem or "transcript"
-    return os.path.join(folder, f"{stem}.{formats.EXTENSIONS[fmt]}")
+    return str(writer.targets(Path(folder), stem, [fmt])[0])
 
 
 def export(
@@ -52,10 +51,7 @@ def export(
     ``layout`` shapes srt and vtt cues."""
     target = Path(path)
     if not target.suffix:
-        target = target.with_suffix("." + formats.EXTENSIONS[fmt])
-    text = formats.render(result, fmt, layout)
-    tmp = target.with_name(target.name + ".part")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, target)
+        target = target.with_suffix("." + writer.extension(fmt))
+    writer.write(result, fmt, target, layout)
     log.info("Exported %s", target)
     return str(target)
