@@ -18,7 +18,7 @@ from collections.abc import Callable
 from app.data_lock import DataFolderLock
 from app.settings import Settings
 from app.startup import check_exposure, host_runtime, server_runner
-from engine.process.supervisor import EngineStatus
+from engine.status import EngineStatus
 
 log = logging.getLogger(__name__)
 

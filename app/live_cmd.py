@@ -123,7 +123,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     from app.runtime import Runtime
     from engine.live.recording import LiveRecording, pick_rate
     from engine.live.streamer import LiveOptions
-    from engine.process.supervisor import EngineState
+    from engine.status import EngineState
     from engine.task import TranscribeOptions
 
     sd = _sounddevice()

@@ -18,7 +18,7 @@ from app.logs import ForwardedLogs, configure_child
 from app.settings import Settings
 from engine.live.hub import LiveHub
 from engine.process.main import engine_main
-from engine.process.supervisor import EngineStatus, EngineSupervisor
+from engine.process.supervisor import EngineSupervisor
 from engine.redact import redact
 from engine.service import TaskService
 from engine.stack.journal import SqliteJournal
@@ -27,6 +27,7 @@ from engine.stack.protocol import TaskStack
 from engine.stack.redis import RedisOptions, reachable
 from engine.stack.resilient import ResilientStack
 from engine.stack.sharing import StackHost
+from engine.status import EngineStatus
 
 log = logging.getLogger(__name__)
 

@@ -20,8 +20,8 @@ from server.config import is_loopback
 
 if TYPE_CHECKING:
     from app.runtime import Runtime
-    from engine.process.supervisor import EngineStatus
     from engine.service import TaskService
+    from engine.status import EngineStatus
     from server.runner import ServerRunner
 
 log = logging.getLogger(__name__)

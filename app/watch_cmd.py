@@ -36,7 +36,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     from app.runtime import Runtime
     from app.transcribe_cmd import DownloadBar, output_formats, requested
     from engine.errors import StackscribeError
-    from engine.process.supervisor import EngineState
+    from engine.status import EngineState
     from engine.watch import STATE_FILE, FolderWatcher, WatchConfig, WatchState
 
     fmts = output_formats(args.format)
@@ -88,7 +88,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
 def _settled(runtime: Any, stop: threading.Event) -> Any:
     """The engine's status once it is ready or cannot be; None when stopped first."""
-    from engine.process.supervisor import EngineState
+    from engine.status import EngineState
 
     settled = (EngineState.READY, EngineState.UNAVAILABLE, EngineState.STOPPED)
     while not stop.is_set():

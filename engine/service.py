@@ -16,9 +16,10 @@ from engine import uploads
 from engine.errors import BadInput, ModelUnavailable, NotFound, StackUnavailable, Unavailable
 from engine.live.hub import LiveHub
 from engine.pipeline.audio import probe
-from engine.process.supervisor import EngineState, EngineStatus, EngineSupervisor
+from engine.process.supervisor import EngineSupervisor
 from engine.stack.memory import MemoryStack
 from engine.stack.protocol import Listener, StackEvent, TaskStack
+from engine.status import EngineState, EngineStatus
 from engine.task import Task, TaskEvent, TaskStatus, TranscribeOptions
 
 log = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox, QWidget
 
-from engine.subtitles import SubtitleLayout
+from engine import SubtitleLayout
 from gui.export_options import SubtitleLayoutDialog
 
 

@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 class DropZone(QFrame):
     """Takes local files and folders by drag and drop or through "Add files…"/"Add folder…".
 
-    Folders are expanded later, off the GUI thread (see :func:`gui.media.expand`).
+    Folders are expanded later, off the GUI thread (see :func:`gui.media.expand_media`).
 
     Signals:
         paths_dropped(list): local paths, in the order they were dropped or picked.

@@ -10,8 +10,13 @@ import logging
 
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QSpinBox, QWidget
 
-from engine.errors import StackscribeError
-from engine.subtitles import MAX_LIMIT, NAMES, SubtitleLayout, from_values
+from engine import (
+    LAYOUT_NAMES,
+    MAX_LAYOUT_LIMIT,
+    StackscribeError,
+    SubtitleLayout,
+    layout_from_values,
+)
 from gui.preferences import PreferenceStore
 
 log = logging.getLogger(__name__)
@@ -26,7 +31,7 @@ LABELS = {
 def saved_layout(store: PreferenceStore) -> SubtitleLayout | None:
     """The saved layout; None when no limit is saved (or what is saved cannot be used)."""
     values: dict[str, int | None] = {}
-    for name in NAMES:
+    for name in LAYOUT_NAMES:
         raw = store.value(f"export/{name}", "0")
         try:
             number = int(raw)
@@ -35,7 +40,7 @@ def saved_layout(store: PreferenceStore) -> SubtitleLayout | None:
             number = 0
         values[name] = number or None
     try:
-        return from_values(values)
+        return layout_from_values(values)
     except StackscribeError as exc:
         log.warning("Ignoring the saved subtitle layout (%s)", exc)
         return None
@@ -43,7 +48,7 @@ def saved_layout(store: PreferenceStore) -> SubtitleLayout | None:
 
 def save_layout(store: PreferenceStore, layout: SubtitleLayout | None) -> None:
     values = layout.to_dict() if layout is not None else {}
-    for name in NAMES:
+    for name in LAYOUT_NAMES:
         store.set_value(f"export/{name}", str(values.get(name) or 0))
 
 
@@ -56,9 +61,9 @@ class SubtitleLayoutDialog(QDialog):
         form = QFormLayout(self)
         self.boxes: dict[str, QSpinBox] = {}
         values = current.to_dict() if current is not None else {}
-        for name in NAMES:
+        for name in LAYOUT_NAMES:
             box = QSpinBox()
-            box.setRange(0, MAX_LIMIT)
+            box.setRange(0, MAX_LAYOUT_LIMIT)
             box.setSpecialValueText("No limit")
             box.setValue(values.get(name) or 0)
             self.boxes[name] = box
@@ -75,4 +80,4 @@ class SubtitleLayoutDialog(QDialog):
         )
 
     def layout_values(self) -> SubtitleLayout | None:
-        return from_values({name: box.value() or None for name, box in self.boxes.items()})
+        return layout_from_values({name: box.value() or None for name, box in self.boxes.items()})

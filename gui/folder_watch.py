@@ -15,8 +15,7 @@ from pathlib import Path
 import shiboken6
 from PySide6.QtCore import QObject, Signal
 
-from engine.service import TaskService
-from engine.watch import STATE_FILE, FolderWatcher, WatchConfig, WatchState
+from engine import WATCH_STATE_FILE, FolderWatcher, TaskService, WatchConfig, WatchState
 from gui.preferences import Preferences
 from gui.settings import WindowSettings
 
@@ -35,7 +34,7 @@ class FolderWatch(QObject):
 
     def __init__(self, data_path: Path, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._state_path = Path(data_path) / STATE_FILE
+        self._state_path = Path(data_path) / WATCH_STATE_FILE
         self._state: WatchState | None = None
         self.watcher: FolderWatcher | None = None
         self._config: WatchConfig | None = None

@@ -10,7 +10,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 
-from engine.errors import StackscribeError
+from engine import StackscribeError
 
 log = logging.getLogger(__name__)
 

@@ -11,8 +11,7 @@ from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QSplitter, QTabWidget, QToolBar, QVBoxLayout, QWidget
 
-from engine.process.supervisor import EngineState, EngineStatus
-from engine.task import Task
+from engine import EngineState, EngineStatus, Task
 from gui import audio_devices, dialogs, icons, media
 from gui.audio_devices import AudioDevices
 from gui.collector import GuiThreadCollector
@@ -240,7 +239,7 @@ class MainWindow(QMainWindow):
     def add_paths(self, paths: list[str]) -> None:
         """Queue dropped or picked files; folders are searched off the GUI thread."""
         self.store.set_value("paths/last_folder", self.drop_zone.last_folder)
-        self.jobs.run(media.expand, paths, on_done=self._submit_files)
+        self.jobs.run(media.expand_media, paths, on_done=self._submit_files)
 
     def _submit_files(self, files: list[str]) -> None:
         if not files:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from engine.media import MEDIA_EXTENSIONS, expand, is_media
+from engine import MEDIA_EXTENSIONS, expand_media, is_media
 
-__all__ = ["MEDIA_EXTENSIONS", "dialog_filter", "expand", "is_media"]
+__all__ = ["MEDIA_EXTENSIONS", "dialog_filter", "expand_media", "is_media"]
 
 
 def dialog_filter() -> str:

@@ -7,9 +7,7 @@ import threading
 
 from PySide6.QtCore import QObject, Signal, SignalInstance
 
-from engine.errors import StackscribeError
-from engine.models import store as model_store
-from engine.models.store import DownloadCancelled
+from engine import DownloadCancelled, StackscribeError, model_store
 
 log = logging.getLogger(__name__)
 

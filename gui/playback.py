@@ -7,8 +7,7 @@ import threading
 
 from PySide6.QtCore import QObject, Signal
 
-from engine.errors import StackscribeError
-from engine.pipeline.audio import SAMPLE_RATE, stream_pcm
+from engine import SAMPLE_RATE, StackscribeError, stream_pcm
 from gui import audio_devices
 
 log = logging.getLogger(__name__)

@@ -15,8 +15,7 @@ from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings
 
-from engine.errors import StackscribeError
-from engine.task import TranscribeOptions
+from engine import StackscribeError, TranscribeOptions
 from gui.settings import WindowSettings, declaration
 
 log = logging.getLogger(__name__)

@@ -19,8 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.service import TaskService
-from engine.task import TranscribeOptions
+from engine import TaskService, TranscribeOptions
 from gui import icons
 from gui.audio_devices import AudioDevices
 from gui.recorder import Recorder, Recording

@@ -17,13 +17,16 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from engine import formats
-from engine.errors import StackscribeError
-from engine.live.recording import LiveRecording, pick_rate
-from engine.live.streamer import LiveOptions
-from engine.result import Transcript
-from engine.service import TaskService
-from engine.task import TranscribeOptions
+from engine import (
+    LiveOptions,
+    LiveRecording,
+    StackscribeError,
+    TaskService,
+    TranscribeOptions,
+    Transcript,
+    formats,
+    pick_rate,
+)
 from gui import audio_devices
 from gui.audio_devices import InputDevice
 

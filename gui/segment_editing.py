@@ -32,8 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine import edits
-from engine.errors import InvalidParameter
+from engine import InvalidParameter, edits
 
 log = logging.getLogger(__name__)
 

@@ -11,11 +11,16 @@ from typing import Any, Protocol
 import shiboken6
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 
-from engine.errors import StackscribeError
-from engine.process.supervisor import EngineStatus
-from engine.service import TaskService
-from engine.stack.protocol import QueueChanged, StackEvent
-from engine.task import Task, TaskEvent, TranscribeOptions
+from engine import (
+    EngineStatus,
+    QueueChanged,
+    StackEvent,
+    StackscribeError,
+    Task,
+    TaskEvent,
+    TaskService,
+    TranscribeOptions,
+)
 from gui.jobs import Jobs, describe
 from gui.settings import WindowSettings
 

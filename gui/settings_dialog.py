@@ -24,11 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine import replacements
-from engine.languages import LANGUAGES
-from engine.models import store as model_store
-from engine.redact import redact
-from engine.task import MAX_HOTWORDS, TASKS
+from engine import LANGUAGES, MAX_HOTWORDS, TASKS, model_store, redact_secrets, replacements
 from gui import dialogs
 from gui.exporter import EXPORT_FORMATS
 from gui.model_download import ModelDownloader
@@ -206,7 +202,7 @@ class SettingsDialog(QDialog):
         self.queue_port = _port(settings.queue_port)
         self.direct_port = _port(settings.direct_port)
         self.tasks_port = _port(settings.tasks_port)
-        self.redis_url = QLineEdit(redact(settings.redis_url))  # no password on screen
+        self.redis_url = QLineEdit(redact_secrets(settings.redis_url))  # no password on screen
         self.redis_url.setPlaceholderText("empty: the in-memory stack")
         box = QGroupBox("Server")
         form = QFormLayout(box)
@@ -254,7 +250,7 @@ class SettingsDialog(QDialog):
     def _redis_url(self) -> str:
         text = self.redis_url.text().strip()
         # Unchanged, the field shows the masked URL: keep the real one behind it.
-        return self.base.redis_url if text == redact(self.base.redis_url) else text
+        return self.base.redis_url if text == redact_secrets(self.base.redis_url) else text
 
     def preferences(self) -> Preferences:
         return Preferences(

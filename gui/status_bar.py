@@ -7,7 +7,7 @@ import os
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
-from engine.process.supervisor import EngineState, EngineStatus
+from engine import EngineState, EngineStatus
 
 STATE_TEXT = {
     EngineState.STARTING: "Starting",

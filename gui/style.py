@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtGui import QColor, QIcon, QPalette
 from PySide6.QtWidgets import QApplication
 
-from engine.task import TaskStatus
+from engine import TaskStatus
 
 ACCENT = "#2563eb"
 TEXT = "#0f172a"

@@ -13,7 +13,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from engine.task import Task
+from engine import Task
 from gui.session import Session
 from gui.task_model import TaskModel
 

@@ -17,7 +17,7 @@ from PySide6.QtCore import (
     Signal,
 )
 
-from engine.task import Task, TaskEvent, TaskStatus, TranscribeOptions
+from engine import Task, TaskEvent, TaskStatus, TranscribeOptions
 
 Index = QModelIndex | QPersistentModelIndex
 

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.task import TaskStatus
+from engine import TaskStatus
 from gui import icons
 from gui.exporter import EXPORT_FORMATS, FORMAT_LABELS
 from gui.segment_editing import SegmentEditor

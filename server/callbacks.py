@@ -31,11 +31,14 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from engine.errors import InvalidParameter, StackscribeError
-from engine.redact import redact
-from engine.service import TaskService
-from engine.stack.protocol import StackEvent
-from engine.task import TaskEvent
+from engine import (
+    InvalidParameter,
+    StackEvent,
+    StackscribeError,
+    TaskEvent,
+    TaskService,
+    redact_secrets,
+)
 
 log = logging.getLogger(__name__)
 
@@ -216,7 +219,7 @@ class CallbackSender:
         try:
             self._attempt(task_id, pending, attempt, body)
         except Exception:
-            log.exception("Callback of task %s to %s failed", task_id, redact(pending.url))
+            log.exception("Callback of task %s to %s failed", task_id, redact_secrets(pending.url))
 
     def _attempt(self, task_id: str, pending: _Pending, attempt: int, body: bytes) -> None:
         if not body:
@@ -227,7 +230,7 @@ class CallbackSender:
                     "Callback of task %s not sent: the task cannot be read (%s)", task_id, exc
                 )
                 return
-        where = redact(pending.url)
+        where = redact_secrets(pending.url)
         problem, again = self._post(pending.url, task_id, body)
         if problem is None:
             log.info("Callback of task %s delivered to %s", task_id, where)

@@ -10,8 +10,7 @@ from typing import Any
 from fastapi import Request
 from starlette.websockets import WebSocket
 
-from engine.errors import StackscribeError
-from engine.service import TaskService
+from engine import StackscribeError, TaskService
 from server.callbacks import CallbackSender
 from server.config import ServerConfig
 from server.events import EventBridge

@@ -9,8 +9,7 @@ import logging
 from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
 
-from engine.errors import NotFound
-from engine.task import Task, TranscribeOptions
+from engine import NotFound, Task, TranscribeOptions
 from server import uploads
 from server.context import ServerContext
 

@@ -9,7 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from engine.errors import StackscribeError, Unavailable
+from engine import StackscribeError, Unavailable
 
 log = logging.getLogger(__name__)
 

@@ -7,9 +7,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable
 
-from engine.service import TaskService
-from engine.stack.protocol import QueueChanged, StackEvent
-from engine.task import TaskEvent
+from engine import QueueChanged, StackEvent, TaskEvent, TaskService
 
 log = logging.getLogger(__name__)
 

@@ -6,11 +6,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TypeVar, overload
 
-from engine.errors import InvalidParameter
-from engine.formats import check_format
-from engine.subtitles import NAMES as LAYOUT_NAMES
-from engine.subtitles import SubtitleLayout, from_values
-from engine.task import TranscribeOptions
+from engine import (
+    LAYOUT_NAMES,
+    InvalidParameter,
+    SubtitleLayout,
+    TranscribeOptions,
+    check_format,
+    layout_from_values,
+)
 
 _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off"}
@@ -94,4 +97,4 @@ def transcription(params: Params, task: str | None = None) -> Request:
 
 def subtitle_layout(params: Params) -> SubtitleLayout | None:
     """``max_line_width``, ``max_line_count``, ``max_words_per_line`` (srt, vtt); 422 if bad."""
-    return from_values({n: params.integer(n) for n in LAYOUT_NAMES})
+    return layout_from_values({n: params.integer(n) for n in LAYOUT_NAMES})

@@ -23,8 +23,7 @@ from typing import Any
 from fastapi import APIRouter
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from engine.errors import InvalidParameter, StackscribeError, TooLarge
-from engine.live.pcm import PcmConverter
+from engine import InvalidParameter, PcmConverter, StackscribeError, TooLarge
 from server.context import ServerContext, accept_socket
 from server.routes_live import (
     Feeder,

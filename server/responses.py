@@ -8,10 +8,7 @@ from typing import Any
 
 from fastapi.responses import JSONResponse, Response
 
-from engine import formats
-from engine.errors import Conflict, StackscribeError
-from engine.subtitles import SubtitleLayout
-from engine.task import Task, TaskStatus
+from engine import Conflict, StackscribeError, SubtitleLayout, Task, TaskStatus, formats
 
 
 def now_iso() -> str:

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 
-from engine.process.supervisor import EngineState
+from engine import EngineState
 from server.context import authorize, context
 from server.responses import now_iso
 from server.stats import queue_service

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from engine.errors import InvalidParameter
+from engine import InvalidParameter
 from server import direct, uploads
 from server.context import authorize, context
 from server.params import Params, transcription

@@ -20,11 +20,16 @@ from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
-from engine.errors import InvalidParameter, StackscribeError, TooLarge, Unavailable
-from engine.live.hub import LiveHub
-from engine.live.pcm import PcmConverter
-from engine.live.streamer import LiveOptions
-from engine.task import TranscribeOptions
+from engine import (
+    InvalidParameter,
+    LiveHub,
+    LiveOptions,
+    PcmConverter,
+    StackscribeError,
+    TooLarge,
+    TranscribeOptions,
+    Unavailable,
+)
 from server.context import ServerContext, accept_socket
 
 log = logging.getLogger(__name__)

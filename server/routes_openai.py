@@ -10,11 +10,15 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
-from engine import formats
-from engine.errors import InvalidParameter, NotFound
-from engine.result import Transcript
-from engine.subtitles import SubtitleLayout
-from engine.task import TaskEvent, TranscribeOptions
+from engine import (
+    InvalidParameter,
+    NotFound,
+    SubtitleLayout,
+    TaskEvent,
+    TranscribeOptions,
+    Transcript,
+    formats,
+)
 from server import direct, uploads
 from server.context import ServerContext, authorize, context
 from server.params import Params, subtitle_layout

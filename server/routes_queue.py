@@ -10,9 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
-from engine.errors import Conflict, InvalidParameter
-from engine.formats import check_format
-from engine.task import TaskStatus
+from engine import Conflict, InvalidParameter, TaskStatus, check_format
 from server import uploads
 from server.context import ServerContext, authorize, context
 from server.params import Params, subtitle_layout, transcription

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from engine.errors import StackscribeError
+from engine import StackscribeError
 from server.context import authorize
 
 

@@ -11,8 +11,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from engine.errors import InvalidParameter
-from engine.task import Task, TaskStatus, iso
+from engine import InvalidParameter, Task, TaskStatus, iso
 from server import routes_queue
 from server.context import ServerContext, authorize, context
 from server.routes_common import config_body, health_body

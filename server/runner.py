@@ -14,7 +14,7 @@ from typing import Any
 
 import uvicorn
 
-from engine.service import TaskService
+from engine import TaskService
 from server import app as apps
 from server.callbacks import CallbackSender
 from server.config import ServerConfig

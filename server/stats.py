@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.task import TaskStatus, iso
+from engine import TaskStatus, iso
 from server.context import ServerContext
 from server.responses import uptime
 

@@ -24,7 +24,7 @@ from typing import IO, TypeVar
 from python_multipart.multipart import MultipartParser, MultipartState, parse_options_header
 from starlette.requests import Request
 
-from engine.errors import BadInput, StackscribeError, TooLarge, Unavailable
+from engine import BadInput, StackscribeError, TooLarge, Unavailable
 from server.context import context
 from server.params import Params
 

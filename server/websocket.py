@@ -12,8 +12,7 @@ from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from engine.errors import NotFound, StackscribeError, StackUnavailable
-from engine.task import Task, TaskEvent, TaskStatus
+from engine import NotFound, StackscribeError, StackUnavailable, Task, TaskEvent, TaskStatus
 from server.context import ServerContext, accept_socket
 
 log = logging.getLogger(__name__)

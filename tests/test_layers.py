@@ -37,6 +37,12 @@ NEVER_IMPORTS: dict[str, tuple[str, ...]] = {
     "gui": ("fastapi", "starlette", "uvicorn"),
 }
 
+#: The faces reach the engine only through its front door, ``from engine import NAME`` with
+#: NAME in ``engine.__all__``. app/ may reach deeper: it wires the engine together (stacks,
+#: supervisor, engine process) and so uses what the faces must not.
+FRONT_DOOR = "engine"
+FRONT_DOOR_USERS = ("gui", "server")
+
 #: Inside the engine, the stack, the decoding pipeline and the model store know nothing of
 #: each other, nor of what puts them together (which may import them all).
 ENGINE_PARTS = ("engine.stack", "engine.pipeline", "engine.models")
@@ -78,6 +84,11 @@ def _absolute(package: str, level: int, name: str | None) -> str:
 
 def _imports_of(module: str, path: Path, source: str, modules: Collection[str]) -> Iterator[Import]:
     package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    # A module's own packages are loaded before it runs: passing through one on the way to
+    # a sibling (``from engine.task import Task`` in engine.service) is no dependency on it,
+    # but taking a name that one defines (``from engine import TaskService``) is.
+    steps = module.split(".")
+    ancestors = {".".join(steps[:i]) for i in range(1, len(steps))}
     for node in ast.walk(ast.parse(source, str(path))):
         named: list[tuple[str, tuple[str, ...]]]  # (module, the members a from-import names)
         if isinstance(node, ast.Import):
@@ -90,7 +101,9 @@ def _imports_of(module: str, path: Path, source: str, modules: Collection[str]) 
         for name, members in named:
             parts = name.split(".")
             prefixes = {".".join(parts[:i]) for i in range(1, len(parts) + 1)}
-            loads = (prefixes | set(members)) & set(modules) - {module}
+            defined_there = {name} if any(m not in modules for m in members) else set()
+            loads = ((prefixes - ancestors) | defined_there | set(members)) & set(modules)
+            loads -= {module}
             yield Import(
                 module=module,
                 path=path.relative_to(ROOT).as_posix() if path.is_absolute() else str(path),
@@ -239,4 +252,47 @@ def test_the_scan_counts_an_import_inside_a_function_and_a_relative_one() -> Non
         "engine.pipeline.audio", Path("engine/pipeline/audio.py"), source, modules
     )
     assert (found.line, found.library) == (2, "engine")
-    assert found.loads == {"engine", "engine.stack", "engine.stack.memory"}
+    assert found.loads == {"engine.stack", "engine.stack.memory"}
+
+
+def test_a_name_taken_from_a_modules_own_package_counts_and_passing_through_does_not() -> None:
+    modules = {"engine", "engine.service", "engine.task", "gui", "gui.session"}
+    source = "from engine import TaskService\nfrom engine.task import Task\n"
+    inside, sibling = _imports_of("engine.service", Path("engine/service.py"), source, modules)
+    assert inside.loads == {"engine"}
+    assert sibling.loads == {"engine.task"}
+    (face,) = _imports_of("gui.session", Path("gui/session.py"), "import engine.task\n", modules)
+    assert face.loads == {"engine", "engine.task"}
+
+
+def _front_door_names() -> set[str]:
+    """``engine.__all__`` as the file writes it (read, not imported)."""
+    tree = ast.parse((ROOT / FRONT_DOOR / "__init__.py").read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets
+        ):
+            return set(ast.literal_eval(node.value))
+    return set()
+
+
+def test_the_faces_import_the_engine_only_through_its_front_door(imports: list[Import]) -> None:
+    public = _front_door_names()
+    wrong = []
+    for found in imports:
+        if _layer(found.module) not in FRONT_DOOR_USERS or found.library != FRONT_DOOR:
+            continue
+        (statement,) = ast.parse(found.text).body
+        if not isinstance(statement, ast.ImportFrom) or statement.module != FRONT_DOOR:
+            wrong.append(f"{found}   (import it from {FRONT_DOOR} itself)")
+            continue
+        missing = sorted(alias.name for alias in statement.names if alias.name not in public)
+        if missing:
+            wrong.append(f"{found}   ({', '.join(missing)}: not in {FRONT_DOOR}.__all__)")
+    assert public, f"{FRONT_DOOR}/__init__.py has no __all__"
+    assert not wrong, _report(
+        f"{', '.join(f'{u}/' for u in FRONT_DOOR_USERS)} import the engine only as "
+        f"`from {FRONT_DOOR} import NAME`, NAME in {FRONT_DOOR}.__all__ (add a missing name "
+        f"to the front door rather than reaching past it):",
+        wrong,
+    )

@@ -14,8 +14,6 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
-from enum import Enum
 from typing import Any, assert_never
 
 from engine.errors import ModelUnavailable, NotStored, StackUnavailable
@@ -32,57 +30,12 @@ from engine.process.messages import (
 from engine.process.worker import EngineConfig
 from engine.stack.protocol import TaskStack
 from engine.stack.sharing import StackAddress
+from engine.status import EngineState, EngineStatus
 
 log = logging.getLogger(__name__)
 
 _GRACE = 30.0  # seconds past WORKER_TIMEOUT before a stuck engine is killed
 _MAX_BACKOFF = 30.0
-
-
-class EngineState(str, Enum):
-    STARTING = "starting"
-    DOWNLOADING = "downloading"
-    LOADING = "loading"
-    READY = "ready"
-    UNAVAILABLE = "unavailable"
-    RESTARTING = "restarting"
-    STOPPED = "stopped"
-
-
-@dataclass(frozen=True)
-class EngineStatus:
-    """A snapshot of the engine as the host sees it."""
-
-    state: EngineState = EngineState.STARTING
-    model: str = ""
-    #: Why this model runs ("named", "the default model", or why the fallback was taken).
-    model_reason: str = ""
-    model_fallback: bool = False
-    device: str = ""
-    compute_type: str = ""
-    error: str | None = None
-    download_done: int = 0
-    download_total: int = 0
-    restarts: int = 0
-    pid: int | None = None
-    #: False while a ready engine has sent no heartbeat for a lease (frozen, stopped).
-    responding: bool = True
-    #: Lanes (``queue``, ``direct``) whose worker thread died: they take no more work.
-    dead_workers: tuple[str, ...] = ()
-
-    @property
-    def alive(self) -> bool:
-        return self.state == EngineState.READY
-
-    @property
-    def serving(self) -> bool:
-        """Ready, answering, and every lane's worker running: work queued will be done."""
-        return self.alive and self.responding and not self.dead_workers
-
-    def to_dict(self) -> dict[str, Any]:
-        data = dataclasses.asdict(self)
-        data["state"] = self.state.value
-        return data
 
 
 #: The function run in the engine process: (config, address, stop event, status queue).

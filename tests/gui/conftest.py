@@ -11,7 +11,7 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QWidget
 
-from engine.process.supervisor import EngineState
+from engine.status import EngineState
 from engine.task import TaskStatus
 from harness.redis_server import free_port
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from app.settings import Settings, load
-from engine.process.supervisor import EngineState
+from engine.status import EngineState
 from gui.preferences import PreferenceStore
 from gui.settings import WindowSettings
 from tests.gui.conftest import OFFSCREEN_NOISE

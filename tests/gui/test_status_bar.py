@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from engine.process.supervisor import EngineState, EngineStatus
+from engine.status import EngineState, EngineStatus
 
 
 def test_the_fallback_model_is_named_with_its_reason(qtbot) -> None:

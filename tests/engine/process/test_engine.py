@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from engine.errors import AudioDecodeError, StackscribeError
-from engine.process.supervisor import EngineState
 from engine.stack.protocol import StackEvent
+from engine.status import EngineState
 from engine.task import TaskEvent, TaskStatus, TranscribeOptions
 from tests.conftest import phrases
 

@@ -10,9 +10,10 @@ import pytest
 
 from app.settings import Settings
 from engine.process.messages import EngineAlive, EngineMessage, EngineReady
-from engine.process.supervisor import EngineStatus, EngineSupervisor
+from engine.process.supervisor import EngineSupervisor
 from engine.process.worker import serve
 from engine.stack.memory import MemoryStack
+from engine.status import EngineStatus
 from harness import defaults
 from harness.waits import until
 
