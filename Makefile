@@ -1,5 +1,5 @@
 # Every target bootstraps first (system packages, .venv), so each works on a fresh clone.
-.PHONY: run test lint bench package bootstrap
+.PHONY: run test test-fast lint bench package bootstrap
 
 ARGS ?=
 
@@ -11,6 +11,10 @@ run: bootstrap
 
 test: bootstrap
 	.venv/bin/python -m pytest -n 2 $(ARGS)
+
+# The unit tests alone (no processes, servers, Redis or models: tests/conftest.py marks the rest e2e).
+test-fast: bootstrap
+	.venv/bin/python -m pytest -n 2 -m "not e2e" $(ARGS)
 
 lint: bootstrap
 	.venv/bin/ruff check .

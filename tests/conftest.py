@@ -26,6 +26,93 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 PHRASE = tiny_whisper.PHRASE.strip()
 
+# What makes a test end-to-end (marked ``e2e``, left out of ``make test-fast``): a fixture that
+# starts a process, a server, Redis, a window with listeners, loads a model or makes long audio.
+# Fixtures that depend on these are found through pytest's own closure (``item.fixturenames``).
+E2E_FIXTURES = frozenset(
+    {
+        "tiny_model",  # loads CTranslate2 wherever it is used
+        "tiny_en_model",
+        "base_model",
+        "read_aloud",  # espeak-ng
+        "reading_wav",  # espeak-ng (tests/engine/live)
+        "long_audio",
+        "ten_minutes",
+        "local_hub",
+        "make_runtime",
+        "make_server",
+        "make_window",
+        "redis_server",
+    }
+)
+
+
+# Modules whose tests reach an expensive fixture by name (``request.getfixturevalue``).
+E2E_MODULES = ("engine/pipeline/test_accuracy.py",)
+# Tests marked so need Redis or a build: end-to-end by definition.
+E2E_MARKS = ("redis", "slow")
+
+
+def _is_e2e(item: pytest.Item) -> bool:
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    return bool(
+        set(getattr(item, "fixturenames", ())) & E2E_FIXTURES
+        or params.get("stack_factory") == "redis"
+        or any(item.get_closest_marker(mark) for mark in E2E_MARKS)
+        or item.path.as_posix().endswith(E2E_MODULES)
+    )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark ``e2e`` every test that uses an expensive fixture, Redis or a known e2e module."""
+    for item in items:
+        if _is_e2e(item):
+            item.add_marker(pytest.mark.e2e)
+
+
+class _Spawned(AssertionError):
+    """A fast test started a process or listened on a socket: it belongs to ``e2e``."""
+
+
+@pytest.fixture(autouse=True)
+def _fast_tests_stay_fast(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch):
+    """A test not marked ``e2e`` that starts a process or opens a listening socket fails, so the
+    fast set cannot drift: mark it (``@pytest.mark.e2e``) or give it an e2e fixture."""
+    if request.node.get_closest_marker("e2e"):
+        yield
+        return
+    import multiprocessing.process
+    import socket
+    import subprocess
+
+    seen: list[str] = []
+
+    def refuse(what: str) -> Callable[..., Any]:
+        def refused(*args: object, **kwargs: object) -> Any:
+            seen.append(what)
+            raise _Spawned(f"a test not marked e2e {what}")
+
+        return refused
+
+    monkeypatch.setattr(subprocess.Popen, "_execute_child", refuse("started a process"))
+    monkeypatch.setattr(multiprocessing.process.BaseProcess, "start", refuse("started a process"))
+    monkeypatch.setattr(socket.socket, "listen", refuse("listened on a socket"))
+    yield
+    # Raised where it happened; this catches a refusal that the code under test swallowed.
+    if seen and not request.node.stash.get(_FAILED, False):
+        pytest.fail(f"a test not marked e2e {seen[0]}: mark it e2e")
+
+
+_FAILED = pytest.StashKey[bool]()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
+    report = yield
+    if report.failed:
+        item.stash[_FAILED] = True
+    return report
+
 
 def phrases(text: str, said: str = PHRASE) -> int:
     """How many windows said ``said`` in ``text``; 0 if the text holds anything else."""

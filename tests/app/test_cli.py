@@ -14,6 +14,8 @@ from harness import tiny_whisper
 from tests.conftest import PHRASE, phrases
 
 ROOT = Path(__file__).resolve().parents[2]
+# Every test here runs `python -m app` in a process of its own.
+pytestmark = pytest.mark.e2e
 
 
 def app(*args: str, cwd: Path | None = None, env: dict | None = None, timeout: float = 180):

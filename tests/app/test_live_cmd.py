@@ -32,12 +32,15 @@ pcm.stackscribe_test_null {{
 }}
 """
 
-pytestmark = pytest.mark.skipif(
-    not sys.platform.startswith("linux")
-    or not ALSA_CONF.exists()
-    or ctypes.util.find_library("portaudio") is None,
-    reason="needs Linux with ALSA and PortAudio",
-)
+pytestmark = [
+    pytest.mark.e2e,  # `python -m app live` processes
+    pytest.mark.skipif(
+        not sys.platform.startswith("linux")
+        or not ALSA_CONF.exists()
+        or ctypes.util.find_library("portaudio") is None,
+        reason="needs Linux with ALSA and PortAudio",
+    ),
+]
 
 
 def _feed(fifo: Path, speech: np.ndarray, stop: threading.Event) -> None:

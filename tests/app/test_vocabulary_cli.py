@@ -8,7 +8,7 @@ import pytest
 
 from tests.app.test_cli import app
 
-pytestmark = pytest.mark.timeout(240)
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]  # `python -m app` processes
 
 
 def test_transcribe_with_hotwords_and_replacements(

@@ -15,7 +15,7 @@ import pytest
 from harness.workers import TerminalCommand
 
 ROOT = Path(__file__).resolve().parents[2]
-pytestmark = pytest.mark.timeout(300)
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]  # `python -m app watch` processes
 
 
 def test_watch_transcribes_new_files_stops_cleanly_and_resumes(

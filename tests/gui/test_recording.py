@@ -79,6 +79,7 @@ def run_case(name: str, tmp_path: Path, alsa_config: str, **env: str) -> None:
 
 
 @needs_alsa
+@pytest.mark.e2e  # a child pytest
 def test_recording_from_a_microphone_transcribes_as_it_goes(tmp_path, jfk):
     from engine.pipeline.audio import read_all
 
@@ -96,6 +97,7 @@ def test_recording_from_a_microphone_transcribes_as_it_goes(tmp_path, jfk):
 
 
 @needs_alsa
+@pytest.mark.e2e  # a child pytest
 def test_recording_is_disabled_with_the_reason_without_an_input_device(tmp_path):
     run_case("test_recording_is_disabled_without_an_input_device", tmp_path, SPEAKER_ONLY)
 

@@ -136,6 +136,7 @@ def test_a_port_of_zero_leaves_its_listener_out(tmp_path: Path, tiny_model: str)
         proc.kill()
 
 
+@pytest.mark.e2e  # `python -m app serve` processes
 def test_no_listener_or_an_unknown_one_is_refused_with_the_reason(tmp_path: Path) -> None:
     for args, words in [
         (["--listeners", "queue,web"], "web"),
