@@ -15,6 +15,7 @@ import websockets
 
 from harness import defaults
 from harness.redis_server import RedisServer
+from harness.waits import until
 from tests.server.conftest import upload, wait_final
 
 LISTENERS = ["queue", "direct"]
@@ -170,13 +171,6 @@ def test_a_binary_frame_closes_the_socket_with_1003(live, jfk: str) -> None:
     assert asyncio.run(main()) == 1003
 
 
-def _until(condition, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
-
-
 @pytest.mark.redis
 def test_a_known_task_is_503_not_404_while_redis_is_away(
     make_server, tmp_path: Path, jfk: str
@@ -210,7 +204,7 @@ def test_a_known_task_is_503_not_404_while_redis_is_away(
             assert first["type"] == "error" and "not found" not in first["message"]
             assert code == 1013  # try again later
             server.start()
-            _until(lambda: client.get(f"/task/{task_id}").status_code == 200)
+            until(lambda: client.get(f"/task/{task_id}").status_code == 200, 30, "the task")
             assert client.get(f"/task/{task_id}").json()["status"] == "completed"
     finally:
         server.stop()
@@ -245,7 +239,7 @@ def test_a_slow_stack_never_stalls_the_event_loop(make_server, tmp_path: Path, j
         ]
         for thread in waiting:
             thread.start()
-        time.sleep(0.5)  # both are inside a call to Redis now
+        time.sleep(0.5)  # both are inside a call to Redis now: nothing to see that from outside
         started = time.monotonic()
         with live.client() as client:
             assert client.get("/openapi.json").status_code == 200

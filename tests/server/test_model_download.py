@@ -7,9 +7,8 @@ needs, then lets it finish: the engine loads what was downloaded and transcribes
 
 from __future__ import annotations
 
-import time
-
 from harness.hf_hub import LocalHub
+from harness.waits import until
 from tests.server.conftest import upload, wait_final
 
 MIB = 1024 * 1024
@@ -22,14 +21,14 @@ def test_health_reports_the_download_then_the_engine_runs_the_downloaded_model(
     live = make_server(wait=False, model="tiny")
     total = local_hub.size("Systran/faster-whisper-tiny")
     with live.client() as client:
-        deadline = time.monotonic() + 60
-        while True:
+
+        def downloading() -> dict | None:
             health = client.get("/health").json()
-            download = health["download"]
-            if download is not None and download["done"] > 0:
-                break
-            assert time.monotonic() < deadline, health
-            time.sleep(0.05)
+            started = health["download"] is not None and health["download"]["done"] > 0
+            return health if started else None
+
+        health = until(downloading, 60, "the download to start")
+        download = health["download"]
         assert health["engine_state"] == "downloading"
         assert (health["status"], health["model_loaded"]) == ("degraded", False)
         assert download["total"] == total and 0 < download["done"] < total

@@ -14,6 +14,7 @@ import pytest
 import websockets
 
 from harness import audio_files
+from harness.waits import task_status, until
 from tests.conftest import PHRASE
 from tests.server.conftest import upload, wait_final
 
@@ -22,22 +23,18 @@ FINAL = ("completed", "failed", "cancelled")
 
 def poll_tasks(client: httpx.Client, task_id: str, timeout: float = 60) -> dict:
     """Poll GET /tasks/{id} until the task ends, as the frontend's server side does."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+
+    def final() -> dict | None:
         response = client.get(f"/tasks/{task_id}")
         assert response.status_code == 200, response.text
         body = response.json()
-        if body["status"] in FINAL:
-            return body
-        time.sleep(0.05)
-    raise AssertionError(f"task {task_id} did not finish: {body}")
+        return body if body["status"] in FINAL else None
+
+    return until(final, timeout, f"task {task_id} to finish")
 
 
 def wait_status(client: httpx.Client, task_id: str, status: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while client.get(f"/tasks/{task_id}").json()["status"] != status:
-        assert time.monotonic() < deadline, f"task {task_id} never became {status}"
-        time.sleep(0.02)
+    task_status(client, task_id, status, timeout, path="/tasks")
 
 
 async def follow(url: str, ping_every: float = 2.0) -> tuple[list[dict], int]:
@@ -344,10 +341,12 @@ def test_the_queue_card_sees_redis_go_away(make_server, tmp_path: Path, jfk: str
         with live.client() as queue:
             assert queue.get("/health").json()["queue_service"]["healthy"] is True
             own.kill()
-            deadline = time.monotonic() + 30
-            while (health := queue.get("/health").json())["queue_service"]["healthy"]:
-                assert time.monotonic() < deadline, "Redis's loss never showed"
-                time.sleep(0.05)
+
+            def lost() -> dict | None:
+                health = queue.get("/health").json()
+                return None if health["queue_service"]["healthy"] else health
+
+            health = until(lost, 30, "Redis's loss to show")
             local = upload(queue, jfk).json()["task_id"]  # into the local, journaled stack
             status = queue.get("/queue/status").json()
         with live.client("tasks") as tasks:
