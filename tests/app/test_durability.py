@@ -5,7 +5,6 @@ from __future__ import annotations
 import collections
 import signal
 import threading
-import time
 from pathlib import Path
 
 import httpx
@@ -14,19 +13,12 @@ import pytest
 from engine.task import TaskEvent, TaskStatus
 from harness import defaults
 from harness.redis_server import RedisServer, free_port
+from harness.waits import until
 from harness.workers import AppProcess
 from tests.conftest import PHRASE, phrases
 from tests.server.conftest import upload
 
 pytestmark = pytest.mark.timeout(240)
-
-
-def _until(condition, timeout: float = 120, what: str = "") -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
 
 
 @pytest.mark.redis
@@ -54,8 +46,8 @@ def test_redis_killed_and_restarted_every_task_ends_once(
         health = runtime.service.backend()
         assert health["degraded"] and not health["redis_connected"]
         server.start()  # same port, same AOF: Redis comes back with its data
-        _until(lambda: runtime.service.backend()["redis_connected"], 30, "Redis to return")
-        _until(
+        until(lambda: runtime.service.backend()["redis_connected"], 30, "Redis to return")
+        until(
             lambda: all(runtime.service.get(i).status.is_final for i in ids),
             180,
             "every task to end",
@@ -65,7 +57,7 @@ def test_redis_killed_and_restarted_every_task_ends_once(
             (t.filename, t.status, t.error) for t in tasks
         ]
         assert [phrases(t.result["text"]) > 0 for t in tasks] == [True] * len(tasks)
-        _until(lambda: runtime.service.counts()["queue_size"] == 0, 10, "an empty queue")
+        until(lambda: runtime.service.counts()["queue_size"] == 0, 10, "an empty queue")
         with lock:
             twice = [task_id for task_id, n in completions.items() if n > 1]
         assert twice == []
@@ -106,9 +98,9 @@ def test_the_app_killed_and_restarted_keeps_queue_and_results(
     try:
         with httpx.Client(base_url=base, timeout=30) as client:
             finished = upload(client, jfk, "finished.flac").json()["task_id"]
-            _until(lambda: client.get(f"/task/{finished}").json()["status"] == "completed")
+            until(lambda: client.get(f"/task/{finished}").json()["status"] == "completed", 120)
             running = upload(client, long_audio, "running.flac").json()["task_id"]
-            _until(lambda: client.get(f"/task/{running}").json()["progress"] > 0)
+            until(lambda: client.get(f"/task/{running}").json()["progress"] > 0, 120)
             waiting = [
                 upload(client, jfk, f"waiting-{i}.flac", priority=-1).json()["task_id"]
                 for i in range(3)
@@ -126,9 +118,10 @@ def test_the_app_killed_and_restarted_keeps_queue_and_results(
             for task_id in [running, *waiting]:
                 assert client.get(f"/task/{task_id}").json()["status"] in ("queued", "processing")
             for task_id in [running, *waiting]:
-                _until(
+                until(
                     lambda t=task_id: client.get(f"/task/{t}").json()["status"] == "completed",
-                    what=task_id,
+                    120,
+                    task_id,
                 )
             again = client.get(f"/task/{running}").json()
             assert again["attempts"] == 2 and phrases(again["result"]["text"]) > 0

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import time
 from pathlib import Path
 
 import pytest
@@ -12,15 +11,9 @@ from engine.stack.memory import MemoryStack
 from engine.stack.resilient import ResilientStack
 from engine.task import Task, TaskStatus
 from harness import defaults
+from harness.waits import until
 
 pytestmark = [pytest.mark.redis, pytest.mark.timeout(240)]
-
-
-def _until(condition, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
 
 
 def test_uploads_are_deleted_even_when_the_final_event_is_missed(
@@ -35,9 +28,9 @@ def test_uploads_are_deleted_even_when_the_final_event_is_missed(
     upload_path = runtime.service.uploads_dir / "upload.flac"  # uploads live there, or are refused
     shutil.copy(jfk, upload_path)
     task, _ = runtime.service.submit(str(upload_path), "jfk.flac", owns_source=True)
-    _until(lambda: runtime.stack.get(task.id).status.is_final, timeout=60)
+    until(lambda: runtime.stack.get(task.id).status.is_final, timeout=60)
     assert runtime.stack.get(task.id).status == TaskStatus.COMPLETED
-    _until(lambda: not upload_path.exists(), timeout=10)
+    until(lambda: not upload_path.exists(), timeout=10)
 
 
 def test_positions_never_collide_while_degraded(redis_server, redis_prefix: str) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import time
 from pathlib import Path
 from typing import Any
 
@@ -17,14 +16,8 @@ import httpx
 import pytest
 import websockets
 
+from harness.waits import until
 from tests.server.conftest import upload, wait_final
-
-
-def _until(condition, timeout: float = 60, what: str = "") -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what or condition}"
-        time.sleep(0.05)
 
 
 @pytest.mark.parametrize("listener", ["queue", "direct"])
@@ -84,7 +77,7 @@ def test_a_task_shows_its_message_priority_and_options(live, shared_audio: Path)
             messages.append(body["message"])
             return body["status"] != "queued" and body["message"].startswith("Transcribing ")
 
-        _until(transcribing, what="a 'Transcribing' message")
+        until(transcribing, what="a 'Transcribing' message")
         body = wait_final(client, task_id)
     # "Transcribing 0:30 of 1:00": minutes:seconds done, of the file's duration.
     assert re.fullmatch(r"Transcribing \d:\d\d of 0:59", messages[-1]), messages[-1]
@@ -114,7 +107,7 @@ def test_server_sent_events_arrive_while_the_transcription_runs(live, ten_minute
             assert [t.status.value for t in running] == ["processing"]
         finally:
             response.close()  # the client goes away: the server cancels the rest
-    _until(lambda: live.runtime.service.direct.list(limit=10)[0].status.value == "cancelled")
+    until(lambda: live.runtime.service.direct.list(limit=10)[0].status.value == "cancelled")
 
 
 async def _frames(url: str) -> list[dict]:
@@ -146,7 +139,7 @@ def test_websocket_frames_carry_each_segment_as_it_is_decoded(live, shared_audio
 def test_websocket_reports_why_a_task_failed(live, ten_minutes: str, jfk: str) -> None:
     with live.client() as client:
         blocker = upload(client, ten_minutes, priority=10).json()["task_id"]
-        _until(lambda: client.get(f"/task/{blocker}").json()["status"] == "processing")
+        until(lambda: client.get(f"/task/{blocker}").json()["status"] == "processing")
         before = set(live.uploads.iterdir())
         doomed = upload(client, jfk).json()["task_id"]
         (gone,) = set(live.uploads.iterdir()) - before

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -19,18 +18,12 @@ import websockets
 
 from harness import defaults
 from harness.hf_hub import LocalHub
+from harness.waits import until
 from harness.workers import AppProcess
 from tests.server.conftest import upload, wait_final
 
 pytestmark = [pytest.mark.redis, pytest.mark.timeout(240)]
 TTL = 4
-
-
-def _until(condition, timeout: float = 60, what: str = "") -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what or condition}"
-        time.sleep(0.05)
 
 
 def test_a_separate_worker_s_progress_reaches_websocket_clients_and_results_expire(
@@ -96,7 +89,7 @@ def test_a_separate_worker_s_progress_reaches_websocket_clients_and_results_expi
             # RESULT_TTL: the record, with its result, lives that long in Redis, then goes.
             ttl = redis.Redis.from_url(redis_server.url).ttl(f"{redis_prefix}task:{task_id}")
             assert 0 < ttl <= TTL
-            _until(lambda: client.get(f"/task/{task_id}").status_code == 404, timeout=TTL + 30)
+            until(lambda: client.get(f"/task/{task_id}").status_code == 404, timeout=TTL + 30)
     finally:
         worker.stop()
 
@@ -134,8 +127,8 @@ def test_positions_while_redis_is_away_read_over_http(
                 assert away.status_code == 503 and int(away.headers["Retry-After"]) > 0
 
             own = RedisServer(own.folder, port=own.port).start()  # back, with what it kept
-            _until(lambda: client.get("/health").json()["queue_service"]["healthy"], 60)
-            _until(lambda: client.get(f"/task/{in_redis[0]}").status_code == 200, 60)
+            until(lambda: client.get("/health").json()["queue_service"]["healthy"], 60)
+            until(lambda: client.get(f"/task/{in_redis[0]}").status_code == 200, 60)
             # Moved to Redis, the local tasks still come first; nothing shares a position.
             assert [position(t) for t in here + in_redis] == [2, 1, 4, 3]
     finally:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -12,15 +11,9 @@ from engine.stack.resilient import ResilientStack
 from engine.task import Task
 from harness import defaults
 from harness.redis_server import RedisServer
+from harness.waits import until
 
 pytestmark = pytest.mark.redis
-
-
-def _until(condition, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
 
 
 def test_tasks_accepted_while_redis_is_down_move_to_it_in_order(tmp_path: Path) -> None:
@@ -47,7 +40,7 @@ def test_tasks_accepted_while_redis_is_down_move_to_it_in_order(tmp_path: Path) 
         order = sorted(tasks, key=position)
         assert local.counts()["queue_size"] == 4
         server.start()
-        _until(lambda: stack.health()["redis_connected"] and not local.counts()["queue_size"])
+        until(lambda: stack.health()["redis_connected"] and not local.counts()["queue_size"])
         assert stack.health()["degraded"] is False
         assert [stack.primary.position(t.id) for t in order] == [1, 2, 3, 4]
         for task in tasks:
@@ -73,7 +66,7 @@ def test_redis_lost_then_back_while_tasks_wait(tmp_path: Path) -> None:
         assert stack.health()["degraded"] and local.get(during.id) is not None
         server.start()  # AOF: "first" is still there
         # Taken from the local stack, then pushed to Redis: wait for both, not the first.
-        _until(lambda: local.get(during.id) is None and stack.primary.get(during.id) is not None)
+        until(lambda: local.get(during.id) is None and stack.primary.get(during.id) is not None)
         assert stack.primary.position(during.id) == 1 and stack.primary.position(first.id) == 2
     finally:
         stack.close()
