@@ -13,7 +13,7 @@ import pytest
 from engine.task import TaskEvent, TaskStatus
 from harness import defaults
 from harness.redis_server import RedisServer, free_port
-from harness.waits import until
+from harness.waits import task_status, until
 from harness.workers import AppProcess
 from tests.conftest import PHRASE, phrases
 from tests.server.conftest import upload
@@ -118,11 +118,7 @@ def test_the_app_killed_and_restarted_keeps_queue_and_results(
             for task_id in [running, *waiting]:
                 assert client.get(f"/task/{task_id}").json()["status"] in ("queued", "processing")
             for task_id in [running, *waiting]:
-                until(
-                    lambda t=task_id: client.get(f"/task/{t}").json()["status"] == "completed",
-                    120,
-                    task_id,
-                )
+                task_status(client, task_id, "completed", 120)
             again = client.get(f"/task/{running}").json()
             assert again["attempts"] == 2 and phrases(again["result"]["text"]) > 0
     finally:
