@@ -6,6 +6,7 @@ place a setting becomes one of their arguments, so a default lives only in app/s
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from app.settings import Settings
@@ -15,6 +16,37 @@ from engine.pipeline.transcriber import DecodeSettings
 from engine.process.worker import EngineConfig
 from engine.stack.redis import RedisOptions
 from server.config import ServerConfig
+
+
+@dataclass(frozen=True)
+class HostConfig:
+    """What a host's :class:`~app.runtime.Runtime` is given: its local stack and the
+    supervisor that keeps the engine."""
+
+    model: str
+    model_cache: str
+    journal_path: Path  # the local stack's journal, when the host keeps one
+    uploads_dir: Path
+    max_queue_size: int
+    worker_timeout: float
+    max_attempts: int
+
+
+def host_config(settings: Settings) -> HostConfig:
+    return HostConfig(
+        model=settings.model,
+        model_cache=settings.model_cache,
+        journal_path=Path(settings.data_path) / "tasks.sqlite3",
+        uploads_dir=uploads_dir(settings),
+        max_queue_size=settings.max_queue_size,
+        worker_timeout=settings.worker_timeout,
+        max_attempts=settings.max_attempts,
+    )
+
+
+def redis_is_default(settings: Settings) -> bool:
+    """Whether REDIS_URL is the default one (not named on purpose)."""
+    return settings.redis_url == Settings().redis_url
 
 
 def redis_options(settings: Settings) -> RedisOptions:
@@ -65,6 +97,11 @@ def live_limits(settings: Settings) -> LiveLimits:
 
 def uploads_dir(settings: Settings) -> Path:
     return Path(settings.data_path) / "uploads"
+
+
+def uvicorn_log_level(settings: Settings) -> str:
+    """uvicorn's own logs: its warnings, or everything at ``--log-level debug``."""
+    return "debug" if settings.log_level == "debug" else "warning"
 
 
 def server_config(settings: Settings) -> ServerConfig:

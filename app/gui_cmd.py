@@ -16,8 +16,8 @@ import sys
 from collections.abc import Callable
 
 from app.data_lock import DataFolderLock
+from app.runtime import check_exposure, host_runtime, server_runner
 from app.settings import Settings
-from app.startup import check_exposure, host_runtime, server_runner
 from engine.status import EngineStatus
 
 log = logging.getLogger(__name__)

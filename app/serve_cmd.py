@@ -11,8 +11,8 @@ import logging
 import sys
 
 from app.data_lock import DataFolderLock
+from app.runtime import check_exposure, host_runtime, server_runner
 from app.settings import Settings
-from app.startup import check_exposure, host_runtime, server_runner
 from server.config import is_loopback
 
 log = logging.getLogger(__name__)

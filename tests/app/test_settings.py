@@ -57,7 +57,7 @@ def test_passwords_in_urls_are_masked_in_config_and_logs() -> None:
 def test_blank_api_keys_are_refused() -> None:
     import pytest
 
-    from app.startup import check_exposure
+    from app.runtime import check_exposure
 
     for blank in (" ", "\t ", "\n"):
         with pytest.raises(ValueError, match=r"API_KEY .* is blank"):
