@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from app.runtime import Runtime
+from harness.waits import until
 
 
 @dataclass
@@ -74,15 +75,12 @@ def live(make_server: Callable[..., Live]) -> Live:
 
 def wait_final(client: httpx.Client, task_id: str, timeout: float = 60) -> dict:
     """Poll GET /task/{id} until the task ends, as the existing frontend does."""
-    import time
 
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    def final() -> dict | None:
         body = client.get(f"/task/{task_id}").json()
-        if body["status"] in ("completed", "failed", "cancelled"):
-            return body
-        time.sleep(0.05)
-    raise AssertionError(f"task {task_id} did not finish: {body}")
+        return body if body["status"] in ("completed", "failed", "cancelled") else None
+
+    return until(final, timeout, f"task {task_id} to finish")
 
 
 def upload(

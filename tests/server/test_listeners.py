@@ -8,7 +8,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +15,7 @@ import httpx
 import pytest
 
 from harness.redis_server import free_port
+from harness.waits import until
 from server.config import LISTENERS
 
 SELECTIONS = [(name,) for name in LISTENERS] + [
@@ -73,14 +73,15 @@ def _serve(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> sub
 
 
 def _wait_health(proc: subprocess.Popen, url: str, log: Path) -> dict:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+
+    def answered() -> dict | None:
         assert proc.poll() is None, log.read_text()
         try:
             return httpx.get(url, timeout=2).json()
         except httpx.TransportError:
-            time.sleep(0.05)
-    raise AssertionError(f"{url} never answered:\n{log.read_text()}")
+            return None
+
+    return until(answered, 60, f"{url} to answer")
 
 
 def _stop(proc: subprocess.Popen, log: Path) -> None:
