@@ -11,6 +11,7 @@ import pytest
 from engine.stack.redis import RedisStack
 from engine.task import Task, TaskStatus
 from harness import defaults
+from harness.waits import until
 from harness.workers import start_worker
 from tests.conftest import phrases
 
@@ -27,13 +28,12 @@ def client(redis_server, redis_prefix: str):
 
 
 def wait(stack: RedisStack, task_id: str, done, timeout: float = 120) -> Task:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+
+    def reached() -> Task | None:
         task = stack.get(task_id)
-        if task is not None and done(task):
-            return task
-        time.sleep(0.05)
-    raise AssertionError(f"task {task_id}: {stack.get(task_id)}")
+        return task if task is not None and done(task) else None
+
+    return until(reached, timeout, f"task {task_id}")
 
 
 def started(task: Task) -> bool:
@@ -86,7 +86,7 @@ def test_a_stopped_engine_past_its_lease_cannot_commit(
         frozen.signal_group(signal.SIGCONT)
         assert done.status == TaskStatus.COMPLETED and worker_of(done).startswith(other)
         frozen.wait_for(r"was taken from this worker", timeout=30)
-        time.sleep(1)
+        time.sleep(1)  # on purpose: time for a late write by the resumed worker to land, if any
         again = client.get(task.id)
         assert again.worker == done.worker and again.completed_at == done.completed_at
     finally:

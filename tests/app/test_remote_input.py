@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
 
 from engine.task import Task, TaskStatus
 from harness import defaults
+from harness.waits import until
 
 pytestmark = [pytest.mark.redis, pytest.mark.timeout(120)]
 
@@ -26,9 +26,7 @@ def test_a_playlist_from_redis_is_refused_by_the_engine(
     # Pushed straight to Redis, as another host (or anyone who can write to Redis) could.
     task = Task(filename="talk.m3u8", source=str(playlist))
     runtime.stack.primary.push(task)
-    deadline = time.monotonic() + 60
-    while not (done := runtime.stack.get(task.id)).status.is_final:
-        assert time.monotonic() < deadline, done
-        time.sleep(0.05)
+    until(lambda: runtime.stack.get(task.id).status.is_final, 60, f"task {task.id} to end")
+    done = runtime.stack.get(task.id)
     assert done.status == TaskStatus.FAILED, done
     assert "refer to other files" in (done.error or "") and done.error_code == 400

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import multiprocessing
 import threading
-import time
 
 import pytest
+
+from harness.waits import until
 
 
 def test_a_failed_start_stops_what_had_started(make_settings, monkeypatch) -> None:
@@ -19,9 +20,7 @@ def test_a_failed_start_stops_what_had_started(make_settings, monkeypatch) -> No
     monkeypatch.setattr(runtime_mod, "TaskService", broken)
     with pytest.raises(RuntimeError, match="could not be built"):
         runtime_mod.Runtime(make_settings())
-    deadline = time.monotonic() + 10
-    while multiprocessing.active_children():  # the stack host's process
-        assert time.monotonic() < deadline, multiprocessing.active_children()
-        time.sleep(0.05)
+    # the stack host's process
+    until(lambda: not multiprocessing.active_children(), 10, "the stack host to end")
     left = [t for t in threading.enumerate() if t.ident not in threads_before and t.is_alive()]
     assert left == [], left  # the log listener, the supervisor

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from harness.waits import until
 from harness.workers import TerminalCommand
 from tests.app.test_cli import app
 from tests.conftest import PHRASE
@@ -88,16 +89,14 @@ def test_a_second_ctrl_c_stops_everything_at_once(
     try:
         run.until(lambda: "Transcribing" in run.err)
         run.ctrl_c()
-        time.sleep(0.3)
+        run.until(lambda: "Ctrl-C again" in run.err)  # the second Ctrl-C's handler is in place
         run.ctrl_c()
         started = time.monotonic()
         assert run.wait(30) == 130
         assert time.monotonic() - started < 5
         assert "Traceback" not in run.err, run.err[-3000:]
-        deadline = time.monotonic() + 5
-        while not run.group_gone():  # the engine and the stack host are gone too
-            assert time.monotonic() < deadline, "a process of the run is still alive"
-            time.sleep(0.05)
+        # the engine and the stack host are gone too
+        until(run.group_gone, 5, "every process of the run to end")
     finally:
         run.kill()
 

@@ -74,7 +74,7 @@ def watch(make_runtime, tmp_path):
 
 def quiet_for(seconds: float) -> None:
     """Let the watcher poll several times (it must not act)."""
-    time.sleep(seconds)
+    time.sleep(seconds)  # on purpose: nothing happening is what is checked
 
 
 def test_a_dropped_file_is_transcribed_once_next_to_it(watch, jfk, tmp_path) -> None:
@@ -106,7 +106,7 @@ def test_a_growing_file_waits_until_it_settles(watch, jfk, tmp_path) -> None:
             out.write(data[i : i + len(data) // 8 + 1])
             out.flush()
             last_write = time.monotonic()
-            time.sleep(0.3)
+            time.sleep(0.3)  # on purpose: the copy is slow, the file must grow for a while
     _, queued_at = reports.wait("recording.flac", "queued")
     assert queued_at - last_write >= SETTLE
     reports.wait("recording.flac", "done")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import filecmp
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,16 +18,10 @@ from engine.errors import ModelUnavailable
 from engine.models import store as model_store
 from engine.models.store import DownloadCancelled
 from harness.hf_hub import COMMIT, LocalHub
+from harness.waits import until
 
 REPO = "Systran/faster-whisper-tiny"
 MIB = 1024 * 1024
-
-
-def wait_for(condition: Callable[[], bool], timeout: float = 60, what: str = "") -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what or condition}"
-        time.sleep(0.05)
 
 
 def same_files(model: str, downloaded: str) -> None:
@@ -63,9 +56,7 @@ def test_download_reports_progress_and_gives_the_exact_files(
         lambda: model_store.download("tiny", cache, lambda d, t: reports.append((d, t)), poll=0.05)
     )
     total = local_hub.size(REPO)
-    wait_for(
-        lambda: held.reached.is_set() and any(0 < d < total for d, _ in reports), what="progress"
-    )
+    until(lambda: held.reached.is_set() and any(0 < d < total for d, _ in reports), what="progress")
     assert not outcome, "the download ended while the hub still held model.bin"
     held.release.set()
     thread.join(60)
@@ -101,7 +92,7 @@ def test_cancel_stops_the_download_and_leaves_no_model(local_hub: LocalHub, tmp_
             "tiny", cache, lambda d, t: reports.append((d, t)), cancel, poll=0.05
         )
     )
-    wait_for(lambda: held.reached.is_set() and any(d > 0 for d, _ in reports), what="progress")
+    until(lambda: held.reached.is_set() and any(d > 0 for d, _ in reports), what="progress")
     cancel.set()
     thread.join(30)
     assert isinstance(outcome[0], DownloadCancelled)
@@ -121,7 +112,7 @@ def test_an_interrupted_download_is_never_taken_for_a_model(
     held = local_hub.hold("tokenizer.json", after=0)
     cancel = threading.Event()
     thread, outcome = in_background(lambda: model_store.download("tiny", cache, cancel=cancel))
-    wait_for(lambda: model_store.is_model_dir(snapshot), what="model.bin and config.json")
+    until(lambda: model_store.is_model_dir(snapshot), what="model.bin and config.json")
     cancel.set()
     thread.join(30)
     assert isinstance(outcome[0], DownloadCancelled)

@@ -7,6 +7,7 @@ import time
 
 from engine.stack.protocol import StackEvent
 from engine.task import TaskEvent, TaskStatus
+from harness.waits import until
 
 
 class Timeline:
@@ -33,10 +34,11 @@ def test_queued_work_pauses_while_a_direct_request_runs(
     runtime = make_runtime()
     queued, direct = Timeline(runtime.service), Timeline(runtime.service, direct=True)
     background, _ = runtime.service.submit(long_audio, "hour.flac")
-    deadline = time.monotonic() + 60
-    while not [e for _, e in queued.of(background.id) if e.progress > 0]:
-        assert time.monotonic() < deadline, "the queued task did not start"
-        time.sleep(0.05)
+    until(
+        lambda: [e for _, e in queued.of(background.id) if e.progress > 0],
+        60,
+        "the queued task to start",
+    )
     request = runtime.service.submit_direct(ten_minutes, "ten.flac")
     done = runtime.service.wait(request.id, timeout=120)
     assert done.status == TaskStatus.COMPLETED, done.error

@@ -6,13 +6,13 @@ The same tests run against every backend (``stack`` is parametrised in conftest)
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 
 from engine.errors import Conflict, LeaseLost, NotFound, QueueFull
 from engine.stack.protocol import QueueChanged
 from engine.task import Task, TaskEvent, TaskStatus
+from harness.waits import until
 
 # The stack never decodes the audio, but the Redis backend copies the bytes: any file will do.
 AUDIO = __file__
@@ -178,19 +178,18 @@ def test_every_change_is_published(stack) -> None:
     def updates() -> list[TaskEvent]:
         return [e for e in events if isinstance(e, TaskEvent) and e.task_id == task.id]
 
-    deadline = time.monotonic() + 5  # Redis delivers events from its own thread
-    while len(updates()) < 4 and time.monotonic() < deadline:
-        time.sleep(0.01)
+    until(lambda: len(updates()) >= 4, 5, "four events")  # Redis delivers from its own thread
     # A listener still subscribed sees the next task: once it has, the one that left would
     # have seen it too (one thread delivers every event, in order).
     still: list = []
     stays = stack.subscribe(still.append)
     unsubscribe()
     after = push(stack, "after")
-    deadline = time.monotonic() + 5
-    while not any(getattr(e, "task_id", None) == after.id for e in still):
-        assert time.monotonic() < deadline, "the listener still subscribed saw nothing"
-        time.sleep(0.01)
+    until(
+        lambda: any(getattr(e, "task_id", None) == after.id for e in still),
+        5,
+        "the listener still subscribed to see the next task",
+    )
     stays()
     seen = updates()
     assert [e.status for e in seen] == [
