@@ -14,7 +14,6 @@ import socket
 import struct
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,6 +21,7 @@ import httpx
 import pytest
 
 from harness.bundle import Bundle, ensure_built
+from harness.waits import until
 from tests.conftest import PHRASE
 
 pytestmark = [
@@ -286,34 +286,33 @@ def test_worker_takes_a_task_from_a_shared_redis_stack(
     try:
         task = Task(filename="jfk.flac", source=jfk)
         stack.push(task)
-        deadline = time.monotonic() + STARTUP
-        done = stack.get(task.id)
-        while done is None or not done.status.is_final:
+
+        def final() -> Task | None:
             assert proc.poll() is None, f"worker exited:\n{log.read_text()[-3000:]}"
-            assert time.monotonic() < deadline, f"task not done:\n{log.read_text()[-3000:]}"
-            time.sleep(0.1)  # another process does the work: nothing to wait on but time
             done = stack.get(task.id)
+            return done if done is not None and done.status.is_final else None
+
+        done = until(final, STARTUP, "the worker to finish the task")
     finally:
         stack.close()
     assert done.status == TaskStatus.COMPLETED, done.error
-    assert done.result["text"].strip() == PHRASE
+    assert done.result is not None and done.result["text"].strip() == PHRASE
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(30) == 0, log.read_text()[-3000:]
     assert "Traceback" not in log.read_text()
 
 
 def _wait_healthy(proc: subprocess.Popen, url: str, log: Path) -> dict:
-    deadline = time.monotonic() + STARTUP
-    while time.monotonic() < deadline:
+
+    def healthy() -> dict | None:
         assert proc.poll() is None, f"serve exited early:\n{log.read_text()[-3000:]}"
         try:
             body = httpx.get(url, timeout=5).json()
         except httpx.TransportError:
-            body = {}
-        if body.get("status") == "healthy":
-            return body
-        time.sleep(0.2)  # polling a separate process: nothing to wait on but time
-    raise AssertionError(f"serve not healthy after {STARTUP:.0f} s:\n{log.read_text()[-3000:]}")
+            return None
+        return body if body.get("status") == "healthy" else None
+
+    return until(healthy, STARTUP, "serve to be healthy")
 
 
 def test_gui_starts_offscreen_and_quits_cleanly(
