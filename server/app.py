@@ -5,20 +5,11 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from server import (
-    errors,
-    guards,
-    realtime,
-    routes_common,
-    routes_direct,
-    routes_live,
-    routes_openai,
-    routes_queue,
-    routes_risk,
-    routes_tasks,
-    websocket,
-)
 from server.context import ServerContext
+from server.http import errors, guards
+from server.live import realtime
+from server.live import routes as live_routes
+from server.routes import common, direct, openai, queue, risk, tasks, websocket
 
 
 def _base(ctx: ServerContext, title: str, description: str) -> FastAPI:
@@ -54,11 +45,11 @@ def queue_app(ctx: ServerContext) -> FastAPI:
     app = _base(
         ctx, "Stackscribe queue API", "Tasks on a LIFO stack, progress over WebSocket (see API.md)."
     )
-    app.include_router(routes_common.router("queue"))
-    app.include_router(routes_queue.router())
+    app.include_router(common.router("queue"))
+    app.include_router(queue.router())
     app.include_router(websocket.router())
-    app.include_router(routes_openai.router())
-    app.include_router(routes_risk.router("/detect-risk/", "/detect-risk"))
+    app.include_router(openai.router())
+    app.include_router(risk.router("/detect-risk/", "/detect-risk"))
     return app
 
 
@@ -68,10 +59,10 @@ def direct_app(ctx: ServerContext) -> FastAPI:
         "Stackscribe direct API",
         "Synchronous transcription and OpenAI-compatible routes (see API.md).",
     )
-    app.include_router(routes_common.router("direct"))
-    app.include_router(routes_direct.router())
-    app.include_router(routes_openai.router())
-    app.include_router(routes_live.router())
+    app.include_router(common.router("direct"))
+    app.include_router(direct.router())
+    app.include_router(openai.router())
+    app.include_router(live_routes.router())
     app.include_router(realtime.router())
     return app
 
@@ -82,8 +73,8 @@ def tasks_app(ctx: ServerContext) -> FastAPI:
         "Stackscribe tasks API",
         "The original system's separated queue API on the same stack (see API.md).",
     )
-    app.include_router(routes_tasks.router())
-    app.include_router(routes_risk.router("/tasks/risk-detection"))
+    app.include_router(tasks.router())
+    app.include_router(risk.router("/tasks/risk-detection"))
     return app
 
 

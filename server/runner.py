@@ -20,7 +20,7 @@ from server.callbacks import CallbackSender
 from server.config import ServerConfig
 from server.context import ServerContext
 from server.events import EventBridge
-from server.http_limits import LimitedHttpToolsProtocol
+from server.http.limits import LimitedHttpToolsProtocol
 
 log = logging.getLogger(__name__)
 

@@ -10,8 +10,8 @@ from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
 
 from engine import NotFound, Task, TranscribeOptions
-from server import uploads
 from server.context import ServerContext
+from server.http import uploads
 
 log = logging.getLogger(__name__)
 

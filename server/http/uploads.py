@@ -26,7 +26,7 @@ from starlette.requests import Request
 
 from engine import BadInput, StackscribeError, TooLarge, Unavailable
 from server.context import context
-from server.params import Params
+from server.http.params import Params
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)

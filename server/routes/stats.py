@@ -10,7 +10,7 @@ from typing import Any
 
 from engine import TaskStatus, iso
 from server.context import ServerContext
-from server.responses import uptime
+from server.http.responses import uptime
 
 
 def last_backup(backend: dict[str, Any]) -> str | None:

@@ -19,10 +19,11 @@ from engine import (
     Transcript,
     formats,
 )
-from server import direct, uploads
 from server.context import ServerContext, authorize, context
-from server.params import Params, subtitle_layout
-from server.responses import raise_for
+from server.http import uploads
+from server.http.params import Params, subtitle_layout
+from server.http.responses import raise_for
+from server.routes import direct_lane
 
 _FORMATS = ("json", "text", "srt", "verbose_json", "vtt")
 _GRANULARITIES = ("segment", "word")
@@ -135,10 +136,10 @@ def router() -> APIRouter:
         upload, (options, fmt, stream, layout) = await uploads.accept(
             request, lambda params: _read(params, task)
         )
-        submitted = await direct.submit(ctx, upload, options)
+        submitted = await direct_lane.submit(ctx, upload, options)
         if stream:
             return StreamingResponse(_stream(ctx, submitted.id), media_type="text/event-stream")
-        done = await direct.wait(ctx, request, submitted)
+        done = await direct_lane.wait(ctx, request, submitted)
         raise_for(done)
         return _body(done.result or {}, fmt, options.word_timestamps, layout)
 

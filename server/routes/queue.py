@@ -11,11 +11,11 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from engine import Conflict, InvalidParameter, TaskStatus, check_format
-from server import uploads
 from server.context import ServerContext, authorize, context
-from server.params import Params, subtitle_layout, transcription
-from server.responses import now_iso, rendered, uptime
-from server.stats import last_backup
+from server.http import uploads
+from server.http.params import Params, subtitle_layout, transcription
+from server.http.responses import now_iso, rendered, uptime
+from server.routes.stats import last_backup
 
 UPLOAD_DOC = {
     "requestBody": {

@@ -12,10 +12,10 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query, Request
 
 from engine import InvalidParameter, Task, TaskStatus, iso
-from server import routes_queue
 from server.context import ServerContext, authorize, context
-from server.routes_common import config_body, health_body
-from server.stats import stats, stats_from
+from server.routes import queue
+from server.routes.common import config_body, health_body
+from server.routes.stats import stats, stats_from
 
 TASK_TYPE = "transcription"
 #: Task types the original knew; risk detection is not provided, so it never matches.
@@ -45,7 +45,7 @@ def get_task(request: Request, task_id: str) -> dict[str, Any]:
 
 async def submit(request: Request) -> dict[str, Any]:
     """Queue a file; a ``callback_url`` is POSTed the body of GET /tasks/{id} once it ends."""
-    return await routes_queue.queue_task(request, status_body)
+    return await queue.queue_task(request, status_body)
 
 
 def status_body(ctx: ServerContext, task_id: str) -> dict[str, Any]:
@@ -122,7 +122,7 @@ def router() -> APIRouter:
         "/tasks/transcription",
         submit,
         methods=["POST"],
-        openapi_extra=routes_queue.UPLOAD_DOC,
+        openapi_extra=queue.UPLOAD_DOC,
         summary="Queue a transcription",
     )
     keyed.add_api_route(
@@ -130,13 +130,13 @@ def router() -> APIRouter:
     )
     keyed.add_api_route(
         "/tasks/{task_id}/result",
-        routes_queue.get_result,
+        queue.get_result,
         methods=["GET"],
         summary="A completed task's transcript in any format (srt/vtt layout as on 8000)",
     )
     keyed.add_api_route(
         "/tasks/{task_id}",
-        routes_queue.cancel,
+        queue.cancel,
         methods=["DELETE"],
         summary="Cancel a queued or running task",
     )

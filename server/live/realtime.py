@@ -25,7 +25,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from engine import InvalidParameter, PcmConverter, StackscribeError, TooLarge
 from server.context import ServerContext, accept_socket
-from server.routes_live import (
+from server.live.routes import (
     Feeder,
     Inbox,
     StreamEnded,

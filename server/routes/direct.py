@@ -6,12 +6,13 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from engine import InvalidParameter
-from server import direct, uploads
 from server.context import authorize, context
-from server.params import Params, transcription
-from server.params import Request as Wanted
-from server.responses import raise_for, rendered
-from server.routes_queue import UPLOAD_DOC
+from server.http import uploads
+from server.http.params import Params, transcription
+from server.http.params import Request as Wanted
+from server.http.responses import raise_for, rendered
+from server.routes import direct_lane
+from server.routes.queue import UPLOAD_DOC
 
 
 def _wanted(params: Params) -> Wanted:
@@ -31,8 +32,8 @@ def router() -> APIRouter:
     async def transcribe(request: Request) -> Response:
         ctx = context(request)
         upload, wanted = await uploads.accept(request, _wanted)
-        task = await direct.submit(ctx, upload, wanted.options)
-        done = await direct.wait(ctx, request, task)
+        task = await direct_lane.submit(ctx, upload, wanted.options)
+        done = await direct_lane.wait(ctx, request, task)
         raise_for(done)
         return rendered(done.result or {}, wanted.response_format, wanted.layout)
 

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Depends, Request
 
 from engine import EngineState
 from server.context import authorize, context
-from server.responses import now_iso
-from server.stats import queue_service
+from server.http.responses import now_iso
+from server.routes.stats import queue_service
 
 
 def health_body(
