@@ -3,11 +3,12 @@
 **The front door.** Everything the faces (``gui/``, ``server/``) use of the engine is imported
 from here, ``from engine import TaskService, Task, ...`` (``__all__`` lists it all): the task
 service and the folder watcher over it, the task and result types and options, the errors,
-rendering (``formats``, the subtitle layout), the engine's status, the stack's events, live
-streams, the model store, and the audio helpers the window plays and records with. What is
-not here is private to the engine; ``tests/test_layers.py`` fails when ``gui/`` or
-``server/`` import anything else of it. Names load on first use (PEP 562), so ``import engine``
-loads nothing else and ``python -m app --help`` stays instant.
+rendering (``formats``, the subtitle layout), transcripts written to files (``writer``), the
+engine's status, the stack's events, live streams, the model store, and the audio helpers
+the window plays and records with. What is not here is private to the engine;
+``tests/test_layers.py`` fails when ``gui/`` or ``server/`` import anything else of it. Names
+load on first use (PEP 562), so ``import engine`` loads nothing else and ``python -m app
+--help`` stays instant.
 
 The top of the package holds the nouns every part shares: :mod:`~engine.task` (the status
 machine and options), :mod:`~engine.result` (the one JSON shape), :mod:`~engine.errors` (the
@@ -36,7 +37,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # what mypy reads; at run time __getattr__ loads each name on first use
-    from engine import edits, formats, replacements
+    from engine import edits, formats, replacements, writer
     from engine.errors import (
         BadInput,
         Conflict,
@@ -106,6 +107,7 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "layout_from_values": ("engine.subtitles", "from_values"),
     "edits": ("engine.edits", None),
     "replacements": ("engine.replacements", None),
+    "writer": ("engine.writer", None),
     "LANGUAGES": ("engine.languages", "LANGUAGES"),
     "MEDIA_EXTENSIONS": ("engine.media", "MEDIA_EXTENSIONS"),
     "expand_media": ("engine.media", "expand"),
@@ -173,6 +175,7 @@ __all__ = [
     "redact_secrets",
     "replacements",
     "stream_pcm",
+    "writer",
 ]
 
 

@@ -6,8 +6,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from engine import formats, writer
-from engine.subtitles import SubtitleLayout
+from engine import SubtitleLayout, formats, writer
 
 log = logging.getLogger(__name__)
 
