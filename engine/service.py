@@ -179,7 +179,8 @@ class TaskService:
 
         unsubscribe = stack.subscribe(listener)
         try:
-            if not stack.get(task_id).status.is_final:  # type: ignore[union-attr]
+            task = stack.get(task_id)
+            if task is not None and not task.status.is_final:  # None: gone, get says so
                 done.wait(timeout)
         finally:
             unsubscribe()

@@ -42,7 +42,15 @@ _WORSE = 1.0
 
 
 class Transcriber(Protocol):
-    """Turns an audio file into a transcript, reporting progress as it goes."""
+    """Turns an audio file into a transcript, reporting progress as it goes.
+
+    ``model`` is the loaded faster-whisper model (live streams decode with it too);
+    ``device`` and ``compute_type`` are what it runs on, as resolved from ``auto``.
+    """
+
+    model: Any
+    device: str
+    compute_type: str
 
     def transcribe(
         self, source: str, options: TranscribeOptions, report: ProgressFn

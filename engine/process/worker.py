@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.errors import (
-    AudioDecodeError,
     EngineStopping,
     LeaseLost,
     NotStored,
@@ -39,7 +38,6 @@ from engine.process.messages import (
 )
 from engine.result import Segment
 from engine.stack.protocol import TaskStack
-from engine.stack.redis import RedisStack
 from engine.task import Task, TaskStatus
 
 log = logging.getLogger(__name__)
@@ -150,7 +148,7 @@ class Worker:
             try:
                 task = stack.claim(self.worker_id, timeout=wait)
             except StackUnavailable as exc:
-                log.debug("Cannot claim from %s: %s", getattr(stack, "backend", "?"), exc)
+                log.debug("Worker %s cannot claim from stack %d: %s", self.worker_id, index, exc)
                 self.stop.wait(1.0)
                 continue
             if task is not None:
@@ -176,7 +174,10 @@ class Worker:
         """The task's outcome as arguments for ``finish`` (None: nothing to commit)."""
         try:
             hold = self.gate.direct() if self.gate and self.priority else contextlib.nullcontext()
-            with hold, self._audio(stack, task) as path:
+            # The audio of a shared stack's task lives in it, never on this machine: a Redis
+            # record naming a local path is refused by its fetch (anyone with Redis could
+            # write one); a host's stack hands over the task's own file.
+            with hold, stack.fetch(task, self.work_dir) as path:
                 transcript = self.transcriber.transcribe(
                     path, task.options, self._reporter(stack, task, lease)
                 )
@@ -206,18 +207,6 @@ class Worker:
                 f"Transcription failed: {type(exc).__name__}: {exc}",
                 500,
             )
-
-    @contextlib.contextmanager
-    def _audio(self, stack: TaskStack, task: Task) -> Iterator[str]:
-        # The audio of a shared stack's task lives in it, never on this machine: a record
-        # there naming a local path is refused by fetch (anyone with Redis could write one).
-        if task.blob or isinstance(stack, RedisStack):
-            with stack.fetch(task, self.work_dir) as path:  # type: ignore[attr-defined]
-                yield path
-            return
-        if not os.path.isfile(task.source):
-            raise AudioDecodeError("The audio file of this task is no longer on disk")
-        yield task.source
 
     def _commit(
         self,
@@ -345,8 +334,8 @@ def serve(
     status(
         EngineReady(
             config.model_name,
-            getattr(transcriber, "device", "cpu"),
-            getattr(transcriber, "compute_type", ""),
+            transcriber.device,
+            transcriber.compute_type,
         )
     )
     gate = DirectFirst()  # the direct lane runs alone; the others wait at their next segment
@@ -365,7 +354,7 @@ def serve(
         thread = threading.Thread(target=worker.run, name=f"worker-{worker.worker_id}", daemon=True)
         lanes_run[lane] = (worker, thread)
     threads = [thread for _, thread in lanes_run.values()]
-    if live is not None and hasattr(transcriber, "model"):
+    if live is not None:
         threads.append(_live_thread(live, transcriber, config, stop))
     threads.append(
         threading.Thread(
@@ -393,7 +382,7 @@ def _live_thread(
     from engine.live.streamer import WhisperDecoder
     from engine.live.worker import LiveWorker
 
-    decoder = WhisperDecoder(transcriber.model)  # type: ignore[attr-defined]  # greedy: live
+    decoder = WhisperDecoder(transcriber.model)  # greedy: live
     worker = LiveWorker(hub, decoder, stop, f"{config.engine_id}/live")
     return threading.Thread(target=worker.run, name="worker-live", daemon=True)
 

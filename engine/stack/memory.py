@@ -19,7 +19,7 @@ from typing import Any
 
 from engine.errors import Conflict, LeaseLost, NotFound, NotStored, QueueFull
 from engine.stack.journal import Journal
-from engine.stack.protocol import Listener, QueueChanged, StackEvent, order_key
+from engine.stack.protocol import Listener, LocalAudio, QueueChanged, StackEvent, order_key
 from engine.task import Task, TaskEvent, TaskStatus
 
 log = logging.getLogger(__name__)
@@ -382,6 +382,10 @@ class MemoryStack:
                 self._listeners.pop(key, None)
 
         return unsubscribe
+
+    def fetch(self, task: Task, folder: str) -> LocalAudio:
+        """The task's own file: the host's stacks hold paths on this machine, never audio."""
+        return LocalAudio(task.source)
 
     def close(self) -> None:
         with self._cond:

@@ -8,10 +8,13 @@ machines. Code above the engine talks to either through this protocol only.
 from __future__ import annotations
 
 import builtins
+import os
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
+from engine.errors import AudioDecodeError
 from engine.task import Task, TaskEvent, TaskStatus
 
 
@@ -29,6 +32,25 @@ Listener = Callable[[StackEvent], None]
 def order_key(task: Task) -> tuple[int, int]:
     """Sort key of a queued task: the smallest key is taken next."""
     return (-task.priority, -task.seq)
+
+
+@dataclass(frozen=True)
+class LocalAudio:
+    """A task's audio that is a file on this machine (``with`` gives its path).
+
+    Plain data, so a stack lent to an engine process by the host hands it over as it is,
+    and the file is looked for where the engine reads it.
+    """
+
+    path: str
+
+    def __enter__(self) -> str:
+        if not os.path.isfile(self.path):
+            raise AudioDecodeError("The audio file of this task is no longer on disk")
+        return self.path
+
+    def __exit__(self, *exc: object) -> None:
+        return None
 
 
 @runtime_checkable
@@ -127,6 +149,11 @@ class TaskStack(Protocol):
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         """Call ``listener`` on every change, from any thread; returns an unsubscribe."""
+        ...
+
+    def fetch(self, task: Task, folder: str) -> AbstractContextManager[str]:
+        """The task's audio as a local file (under ``folder`` if it must be copied there)
+        for as long as the ``with`` block runs; raises AudioDecodeError when it is gone."""
         ...
 
     def close(self) -> None: ...

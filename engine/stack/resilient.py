@@ -12,6 +12,7 @@ import builtins
 import logging
 import threading
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Any
 
 from engine.errors import NotStored, StackUnavailable
@@ -213,6 +214,10 @@ class ResilientStack:
 
     def processing(self) -> builtins.list[Task]:
         return self.local.processing() + self._primary_or(list, "processing")
+
+    def fetch(self, task: Task, folder: str) -> AbstractContextManager[str]:
+        """A task pushed to Redis has its audio there (``blob``); one taken locally, a file."""
+        return (self.primary if task.blob else self.local).fetch(task, folder)
 
     def close(self) -> None:
         """Stop watching and close Redis; the local stack belongs to whoever made it."""

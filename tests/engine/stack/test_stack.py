@@ -6,6 +6,7 @@ The same tests run against every backend (``stack`` is parametrised in conftest)
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -221,3 +222,29 @@ def test_concurrent_claims_take_each_task_once(stack) -> None:
     for t in threads:
         t.join(20)
     assert sorted(taken) == sorted(ids)
+
+
+def test_a_claimed_tasks_audio_is_fetched_as_a_file(stack, tmp_path) -> None:
+    """What the engine reads: the bytes that were pushed, and nothing left behind after."""
+    push(stack, "audio")
+    task = stack.claim("w", 0.1)
+    work = tmp_path / "work"
+    with stack.fetch(task, str(work)) as path, open(path, "rb") as fh:
+        assert fh.read() == Path(AUDIO).read_bytes()
+    assert not work.exists() or not any(work.iterdir())
+
+
+def test_a_local_task_whose_file_is_gone_says_so(tmp_path) -> None:
+    from engine.errors import AudioDecodeError
+    from engine.stack.memory import MemoryStack
+
+    gone = tmp_path / "gone.flac"
+    gone.write_bytes(b"x")
+    stack = MemoryStack()
+    stack.push(Task(filename="gone.flac", source=str(gone)))
+    task = stack.claim("w", 0.1)
+    assert task is not None
+    gone.unlink()
+    with pytest.raises(AudioDecodeError, match="no longer on disk"), stack.fetch(task, "."):
+        pass
+    stack.close()
