@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 
 import httpx
 import pytest
@@ -81,12 +80,12 @@ def test_a_client_that_leaves_cancels_its_transcription(live, long_audio: str) -
     leaver = threading.Thread(target=leave_early)
     leaver.start()
     leaver.join(30)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+
+    def ended() -> list | None:
         tasks = direct.list()
-        if tasks and tasks[0].status.is_final:
-            break
-        time.sleep(0.1)
+        return tasks if tasks and tasks[0].status.is_final else None
+
+    tasks = until(ended, 30, "the task to end")
     assert tasks[0].status == TaskStatus.CANCELLED
     assert tasks[0].progress < 1.0
     assert list(live.uploads.iterdir()) == []
