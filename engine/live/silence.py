@@ -2,8 +2,8 @@
 
 The live streamer needs two answers as audio arrives: is there any speech in the buffer
 (else there is nothing to decode), and how long has it been silent (long enough ends the
-utterance). The model's LSTM state and 64-sample context are carried across frames, as in
-:mod:`engine.pipeline.vad`.
+utterance). The frames go through :class:`engine.pipeline.vad.SileroFrames`, the one Silero
+frame loop (the model's LSTM state and 64-sample context carried across frames).
 """
 
 from __future__ import annotations
@@ -13,9 +13,8 @@ from typing import Protocol
 import numpy as np
 
 from engine.pipeline.audio import SAMPLE_RATE
+from engine.pipeline.vad import FRAME, SileroFrames
 
-_FRAME = 512
-_CONTEXT = 64
 _THRESHOLD = 0.5
 
 
@@ -36,36 +35,19 @@ class SilenceTracker:
     """Feed 16 kHz audio; read the sample where speech last was heard."""
 
     def __init__(self) -> None:
-        from faster_whisper.vad import get_vad_model
-
-        self._session = get_vad_model().session
-        self._h = np.zeros((1, 1, 128), dtype=np.float32)
-        self._c = np.zeros((1, 1, 128), dtype=np.float32)
-        self._context = np.zeros(_CONTEXT, dtype=np.float32)
-        self._pending = np.zeros(0, dtype=np.float32)
+        self._silero = SileroFrames()
         self.samples = 0  # samples run through the model
         self.first_speech: int | None = None  # first speech sample since reset_speech()
         self.last_speech: int | None = None  # end of the last speech frame heard
 
     def push(self, audio: np.ndarray) -> None:
-        data = np.concatenate([self._pending, audio]) if self._pending.size else audio
-        n = data.size // _FRAME
-        self._pending = data[n * _FRAME :].copy()
-        if n == 0:
-            return
-        frames = data[: n * _FRAME].reshape(n, _FRAME).astype(np.float32, copy=False)
-        contexts = np.concatenate([self._context[None, :], frames[:-1, -_CONTEXT:]])
-        self._context = frames[-1, -_CONTEXT:].copy()
-        batch = np.concatenate([contexts, frames], axis=1)
-        probs, self._h, self._c = self._session.run(
-            None, {"input": batch, "h": self._h, "c": self._c}
-        )
-        voiced = np.flatnonzero(np.asarray(probs).reshape(-1) >= _THRESHOLD)
+        probs = self._silero.push(audio)
+        voiced = np.flatnonzero(probs >= _THRESHOLD)
         if voiced.size:
             if self.first_speech is None:
-                self.first_speech = self.samples + int(voiced[0]) * _FRAME
-            self.last_speech = self.samples + (int(voiced[-1]) + 1) * _FRAME
-        self.samples += n * _FRAME
+                self.first_speech = self.samples + int(voiced[0]) * FRAME
+            self.last_speech = self.samples + (int(voiced[-1]) + 1) * FRAME
+        self.samples += probs.size * FRAME
 
     def silent_for(self) -> float:
         """Seconds since speech was last heard (since the start, if never)."""

@@ -1,10 +1,12 @@
 """Streaming voice activity detection, identical to faster-whisper's over a whole file.
 
 faster-whisper runs Silero VAD over the whole decoded file at once, which costs memory in
-proportion to the file's length. :class:`StreamingVad` feeds the same model frame by frame
+proportion to the file's length. :class:`SileroFrames` feeds the same model frame by frame
 (its LSTM state and 64-sample context carried across blocks, which gives bit-identical
-probabilities) and runs the same segmentation rules incrementally, so speech segments come
-out as soon as they are final, with the same boundaries, in bounded memory.
+probabilities): the one Silero frame loop, also under the live streams' silence tracker.
+:class:`StreamingVad` runs faster-whisper's segmentation rules over it incrementally, so
+speech segments come out as soon as they are final, with the same boundaries, in bounded
+memory.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import numpy as np
 
 from engine.pipeline.audio import SAMPLE_RATE
 
-_FRAME = 512
+FRAME = 512  # samples in one Silero frame (32 ms)
 _CONTEXT = 64
 _BATCH = 1024  # frames per model call (~33 s): bounds the model's working memory
 
@@ -39,6 +41,46 @@ BATCHED = VadSettings(max_speech_duration_s=30, min_silence_duration_ms=160)
 SEQUENTIAL = VadSettings(max_speech_duration_s=300)
 
 
+class SileroFrames:
+    """Silero VAD over 16 kHz audio arriving in blocks of any size: the speech probability
+    of each whole 512-sample frame, as faster-whisper gets it over the whole file."""
+
+    def __init__(self) -> None:
+        from faster_whisper.vad import get_vad_model
+
+        self._session = get_vad_model().session
+        self._h = np.zeros((1, 1, 128), dtype=np.float32)
+        self._c = np.zeros((1, 1, 128), dtype=np.float32)
+        self._context = np.zeros(_CONTEXT, dtype=np.float32)
+        self._pending = np.zeros(0, dtype=np.float32)  # samples not yet in a frame
+        self.frames = 0  # frames run through the model
+
+    def push(self, samples: np.ndarray) -> np.ndarray:
+        """The probabilities of the frames ``samples`` completes; the rest waits for more."""
+        data = np.concatenate([self._pending, samples]) if self._pending.size else samples
+        n = data.size // FRAME
+        self._pending = data[n * FRAME :].copy()
+        if n == 0:
+            return np.zeros(0, dtype=np.float32)
+        frames = data[: n * FRAME].reshape(n, FRAME).astype(np.float32, copy=False)
+        contexts = np.concatenate([self._context[None, :], frames[:-1, -_CONTEXT:]])
+        self._context = frames[-1, -_CONTEXT:].copy()
+        batch = np.concatenate([contexts, frames], axis=1)
+        out = []
+        for i in range(0, len(batch), _BATCH):
+            probs, self._h, self._c = self._session.run(
+                None, {"input": batch[i : i + _BATCH], "h": self._h, "c": self._c}
+            )
+            out.append(probs)
+        self.frames += n
+        return np.concatenate(out).reshape(-1)
+
+    def finish(self) -> np.ndarray:
+        """The last frame's probability: faster-whisper pads the audio with zeros to a whole
+        frame, plus one more frame when the length is already whole; those frames count."""
+        return self.push(np.zeros(FRAME - self._pending.size, dtype=np.float32))
+
+
 @dataclass
 class Speech:
     """A speech segment: samples ``start``..``end`` of the stream, and their audio."""
@@ -56,7 +98,7 @@ class _Segmenter:
         self.neg_threshold = max(s.threshold - 0.15, 0.01)
         self.min_speech = SAMPLE_RATE * s.min_speech_duration_ms / 1000
         self.pad = SAMPLE_RATE * s.speech_pad_ms / 1000
-        self.max_speech = SAMPLE_RATE * s.max_speech_duration_s - _FRAME - 2 * self.pad
+        self.max_speech = SAMPLE_RATE * s.max_speech_duration_s - FRAME - 2 * self.pad
         self.min_silence = SAMPLE_RATE * s.min_silence_duration_ms / 1000
         self.min_silence_at_max = SAMPLE_RATE * 98 / 1000
         self.triggered = False
@@ -71,7 +113,7 @@ class _Segmenter:
         self.prev_end = self.next_start = self.temp_end = 0
 
     def step(self, i: int, prob: float, out: list[dict[str, int]]) -> None:
-        here = _FRAME * i
+        here = FRAME * i
         if prob >= self.threshold and self.temp_end:
             self.temp_end = 0
             if self.next_start < self.prev_end:
@@ -123,15 +165,8 @@ class StreamingVad:
     """Feed blocks of 16 kHz audio; get final, padded speech segments with their audio."""
 
     def __init__(self, settings: VadSettings = SEQUENTIAL) -> None:
-        from faster_whisper.vad import get_vad_model
-
-        self._session = get_vad_model().session
+        self._silero = SileroFrames()
         self._seg = _Segmenter(settings)
-        self._h = np.zeros((1, 1, 128), dtype=np.float32)
-        self._c = np.zeros((1, 1, 128), dtype=np.float32)
-        self._context = np.zeros(_CONTEXT, dtype=np.float32)
-        self._pending = np.zeros(0, dtype=np.float32)  # samples not yet in a frame
-        self._frames = 0  # frames run through the model
         self._buffer = np.zeros(0, dtype=np.float32)  # audio kept for segments to come
         self._buffer_start = 0
         self._raw: list[dict[str, int]] = []  # segments found, not yet padded and emitted
@@ -139,43 +174,22 @@ class StreamingVad:
         self._length = 0
         self._first = True
 
-    def _probabilities(self, frames: np.ndarray) -> np.ndarray:
-        contexts = np.concatenate([self._context[None, :], frames[:-1, -_CONTEXT:]])
-        self._context = frames[-1, -_CONTEXT:].copy()
-        batch = np.concatenate([contexts, frames], axis=1)
-        out = []
-        for i in range(0, len(batch), _BATCH):
-            probs, self._h, self._c = self._session.run(
-                None, {"input": batch[i : i + _BATCH], "h": self._h, "c": self._c}
-            )
-            out.append(probs)
-        return np.concatenate(out).reshape(-1)
-
-    def _run(self, samples: np.ndarray) -> None:
-        n = samples.size // _FRAME
-        if n == 0:
-            return
-        probs = self._probabilities(samples[: n * _FRAME].reshape(n, _FRAME))
+    def _step(self, probs: np.ndarray) -> None:
+        """Run the segmentation rules over the frames just through the model."""
+        first = self._silero.frames - probs.size
         for k, prob in enumerate(probs):
-            self._seg.step(self._frames + k, float(prob), self._raw)
-        self._frames += n
+            self._seg.step(first + k, float(prob), self._raw)
 
     def push(self, block: np.ndarray) -> list[Speech]:
         self._buffer = np.concatenate([self._buffer, block]) if self._buffer.size else block
         self._length += block.size
-        data = np.concatenate([self._pending, block]) if self._pending.size else block
-        usable = data.size - data.size % _FRAME
-        self._run(data[:usable])
-        self._pending = data[usable:].copy()
+        self._step(self._silero.push(block))
         done = self._emit(final=False)
         self._trim()
         return done
 
     def finish(self) -> list[Speech]:
-        # faster-whisper pads the audio with zeros to a whole frame, plus one more frame
-        # when the length is already whole; those frames count too.
-        tail = np.concatenate([self._pending, np.zeros(_FRAME - self._length % _FRAME, np.float32)])
-        self._run(tail)
+        self._step(self._silero.finish())
         self._seg.end(self._length, self._raw)
         return self._emit(final=True)
 
@@ -207,7 +221,7 @@ class StreamingVad:
 
     def _trim(self) -> None:
         """Drop audio no segment to come can reach back to."""
-        pad = int(self._seg.pad) + _FRAME
+        pad = int(self._seg.pad) + FRAME
         keep = self._length - pad
         for candidate in (self._seg.earliest_open(), *(s["start"] for s in self._raw)):
             if candidate is not None:
