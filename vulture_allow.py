@@ -37,10 +37,10 @@ _.stop_event  # engine/stack/sharing.py
 
 # Qt calls these overrides of QWidget / QAbstractItemModel / QStyledItemDelegate by name.
 _.closeEvent  # gui/main_window.py
-_.columnCount  # gui/task_model.py, gui/transcript_view.py
-_.headerData  # gui/task_model.py, gui/transcript_view.py
-_.setData  # gui/transcript_view.py
-_.editorEvent  # gui/task_table.py
+_.columnCount  # gui/tasks/model.py, gui/transcript/view.py
+_.headerData  # gui/tasks/model.py, gui/transcript/view.py
+_.setData  # gui/transcript/view.py
+_.editorEvent  # gui/tasks/table.py
 
 # http.server / socketserver hooks and attributes (harness/hf_hub.py and the callback
 # receiver in tests/server/test_callbacks.py).

@@ -101,7 +101,7 @@ def _window(settings: Settings) -> int:
 
     from gui import style
     from gui.main_window import MainWindow
-    from gui.preferences import APPLICATION, ORGANIZATION
+    from gui.settings.preferences import APPLICATION, ORGANIZATION
 
     # Reuse a QApplication made earlier; a bare QCoreApplication makes QApplication() refuse.
     existing = QApplication.instance()

@@ -5,26 +5,35 @@ then opens :class:`gui.main_window.MainWindow`, which hosts the engine and both 
 listeners in the background through a *backend factory* handed in by ``app/`` (this
 package never imports the server or FastAPI; tasks posted over HTTP show up here because
 both faces subscribe to the same service). It imports only ``engine/`` and Qt, never
-``app/``: the settings come in as a :class:`gui.settings.WindowSettings`.
+``app/``: the settings come in as a :class:`gui.settings.window.WindowSettings`.
+
+The rooms: :mod:`gui.tasks` (the task list), :mod:`gui.transcript` (a task's transcript:
+view, edit, play, export), :mod:`gui.recording` (the microphone, live) and
+:mod:`gui.settings` (what the run was given, what was saved, the dialog). At the top, the
+window's shell: :mod:`gui.main_window` (which puts the rooms together), :mod:`gui.session`,
+:mod:`gui.status_bar`, :mod:`gui.drop_zone`, :mod:`gui.folder_watch`, :mod:`gui.jobs`,
+:mod:`gui.collector`, :mod:`gui.dialogs`, :mod:`gui.media`, :mod:`gui.icons` and
+:mod:`gui.style`. The engine is reached only through its front door (``from engine import
+...``).
 
 How the pieces talk (every arrow is a Qt signal, delivered on the GUI thread):
 
 - :class:`gui.session.Session` starts, restarts and closes the backend off the GUI thread
   and relays the service's events (``task_event``, ``queue_positions``) and the engine's
   status (``engine_changed``);
-- :class:`gui.task_model.TaskModel` holds one row per task; :class:`gui.task_table.TaskTable`
+- :class:`gui.tasks.model.TaskModel` holds one row per task; :class:`gui.tasks.table.TaskTable`
   shows it with progress bars and per-row actions (cancel, retry, open, export, remove),
-  which :class:`gui.task_actions.TaskActions` carries out;
+  which :class:`gui.tasks.actions.TaskActions` carries out;
 - :class:`gui.drop_zone.DropZone` turns dropped files and folders into paths;
-- :class:`gui.transcript_view.TranscriptView` shows segments live, searches, copies,
-  exports and plays from a segment (:class:`gui.playback.Player`); its
-  :class:`gui.segment_editing.SegmentEditor` edits a finished transcript, and
-  :class:`gui.task_edits.TaskEdits` saves each edit with the task and undoes it;
+- :class:`gui.transcript.view.TranscriptView` shows segments live, searches, copies,
+  exports and plays from a segment (:class:`gui.transcript.playback.Player`); its
+  :class:`gui.transcript.segment_editing.SegmentEditor` edits a finished transcript, and
+  :class:`gui.tasks.edits.TaskEdits` saves each edit with the task and undoes it;
 - :class:`gui.folder_watch.FolderWatch` queues the new files of the watched folder;
-- :class:`gui.record_panel.RecordPanel` records the microphone with
-  :class:`gui.recorder.Recorder`, transcribing through a live stream as it captures;
-- :class:`gui.settings_dialog.SettingsDialog` edits the settings kept by
-  :class:`gui.preferences.PreferenceStore` (an INI file in the data folder).
+- :class:`gui.recording.panel.RecordPanel` records the microphone with
+  :class:`gui.recording.recorder.Recorder`, transcribing through a live stream as it captures;
+- :class:`gui.settings.dialog.SettingsDialog` edits the settings kept by
+  :class:`gui.settings.preferences.PreferenceStore` (an INI file in the data folder).
 
 Long work (submitting, cancelling, exporting, downloading a model, stopping the engine,
 opening audio devices) runs in :class:`gui.jobs.Jobs` threads; the GUI thread never waits.

@@ -9,7 +9,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox, QWidget
 
 from engine import SubtitleLayout
-from gui.export_options import SubtitleLayoutDialog
+from gui.transcript.export_options import SubtitleLayoutDialog
 
 
 def open_files(parent: QWidget, directory: str, name_filter: str) -> list[str]:

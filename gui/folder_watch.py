@@ -16,8 +16,8 @@ import shiboken6
 from PySide6.QtCore import QObject, Signal
 
 from engine import WATCH_STATE_FILE, FolderWatcher, TaskService, WatchConfig, WatchState
-from gui.preferences import Preferences
-from gui.settings import WindowSettings
+from gui.settings.preferences import Preferences
+from gui.settings.window import WindowSettings
 
 log = logging.getLogger(__name__)
 

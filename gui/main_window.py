@@ -12,24 +12,25 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QSplitter, QTabWidget, QToolBar, QVBoxLayout, QWidget
 
 from engine import EngineState, EngineStatus, Task
-from gui import audio_devices, dialogs, icons, media
-from gui.audio_devices import AudioDevices
+from gui import dialogs, icons, media
 from gui.collector import GuiThreadCollector
 from gui.drop_zone import DropZone
 from gui.folder_watch import FolderWatch
 from gui.jobs import Jobs
-from gui.playback import Player
-from gui.preferences import PreferenceStore
-from gui.record_panel import RecordPanel
+from gui.recording import audio_devices
+from gui.recording.audio_devices import AudioDevices
+from gui.recording.panel import RecordPanel
 from gui.session import Backend, BackendFactory, Session
-from gui.settings import WindowSettings
-from gui.settings_dialog import SettingsDialog
+from gui.settings.dialog import SettingsDialog
+from gui.settings.preferences import PreferenceStore
+from gui.settings.window import WindowSettings
 from gui.status_bar import StatusBar
-from gui.task_actions import TaskActions
-from gui.task_edits import TaskEdits
-from gui.task_model import TaskModel
-from gui.task_table import TaskTable
-from gui.transcript_view import TranscriptView
+from gui.tasks.actions import TaskActions
+from gui.tasks.edits import TaskEdits
+from gui.tasks.model import TaskModel
+from gui.tasks.table import TaskTable
+from gui.transcript.playback import Player
+from gui.transcript.view import TranscriptView
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ from engine import (
     TranscribeOptions,
 )
 from gui.jobs import Jobs, describe
-from gui.settings import WindowSettings
+from gui.settings.window import WindowSettings
 
 log = logging.getLogger(__name__)
 

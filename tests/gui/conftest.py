@@ -52,7 +52,7 @@ def make_window(
     from app import configs
     from app.gui_cmd import HostedBackend
     from gui.main_window import MainWindow
-    from gui.preferences import PreferenceStore
+    from gui.settings.preferences import PreferenceStore
 
     configured = configs.server_config
 

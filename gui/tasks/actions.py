@@ -8,12 +8,13 @@ import os
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 
-from gui import dialogs, export_options, exporter
+from gui import dialogs
 from gui.jobs import Jobs, describe
-from gui.playback import Player
-from gui.preferences import PreferenceStore
 from gui.session import Session
-from gui.task_model import TaskModel
+from gui.settings.preferences import PreferenceStore
+from gui.tasks.model import TaskModel
+from gui.transcript import export_options, exporter
+from gui.transcript.playback import Player
 
 log = logging.getLogger(__name__)
 

@@ -27,8 +27,8 @@ from engine import (
     formats,
     pick_rate,
 )
-from gui import audio_devices
-from gui.audio_devices import InputDevice
+from gui.recording import audio_devices
+from gui.recording.audio_devices import InputDevice
 
 log = logging.getLogger(__name__)
 

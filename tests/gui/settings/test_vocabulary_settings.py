@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from app.settings import Settings, load
-from gui.preferences import Preferences, PreferenceStore
+from gui.settings.preferences import Preferences, PreferenceStore
 
 
 def test_the_dialog_edits_hotwords_and_the_table(qtbot) -> None:
-    from gui.settings_dialog import SettingsDialog
+    from gui.settings.dialog import SettingsDialog
 
     base = Settings(replacements="comfy eye=ComfyUI")
     dialog = SettingsDialog(base, Preferences(hotwords="ComfyUI"))

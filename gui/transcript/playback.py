@@ -8,7 +8,7 @@ import threading
 from PySide6.QtCore import QObject, Signal
 
 from engine import SAMPLE_RATE, StackscribeError, stream_pcm
-from gui import audio_devices
+from gui.recording import audio_devices
 
 log = logging.getLogger(__name__)
 

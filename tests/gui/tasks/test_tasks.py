@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt
 
 from engine.task import TaskStatus
 from gui import dialogs
-from gui.task_model import Column
+from gui.tasks.model import Column
 from harness.tiny_whisper import phrase
 from tests.conftest import PHRASE
 from tests.gui.conftest import (

@@ -2,7 +2,7 @@
 
 The bar works on the transcript view's table; every edit is computed by
 :mod:`engine.edits` on the task's whole result and handed on as the new result (the window
-saves it with the task, see :class:`gui.task_edits.TaskEdits`). The split and shift dialogs
+saves it with the task, see :class:`gui.tasks.edits.TaskEdits`). The split and shift dialogs
 open window-modal without blocking, so a person (or a test) answers them in the event loop.
 """
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import dataclasses
 
 from app.settings import Settings
-from gui.preferences import Preferences
+from gui.settings.preferences import Preferences
 
 
 def test_the_redis_password_is_not_shown(qtbot) -> None:
-    from gui.settings_dialog import SettingsDialog
+    from gui.settings.dialog import SettingsDialog
 
     secret = "redis://user:hunter2@redis.example:6379/0"
     dialog = SettingsDialog(Settings(redis_url=secret), Preferences())

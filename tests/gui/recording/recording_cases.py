@@ -29,14 +29,14 @@ from tests.conftest import PHRASE
 from tests.gui.conftest import OFFSCREEN_NOISE, wait_status
 
 if TYPE_CHECKING:  # not at run time: sounddevice must be imported after the ALSA setup
-    from gui.recorder import Recording
+    from gui.recording.recorder import Recording
 
 pytestmark = OFFSCREEN_NOISE
 
 F_SETPIPE_SZ = 1031
 MIC = "stackscribe_test_mic"
 ARTIFACTS = Path(
-    os.environ.get("STACKSCRIBE_SCREENSHOT_DIR") or Path(__file__).parent / "artifacts"
+    os.environ.get("STACKSCRIBE_SCREENSHOT_DIR") or Path(__file__).parents[1] / "artifacts"
 )
 
 

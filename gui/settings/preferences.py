@@ -16,7 +16,7 @@ from typing import Any
 from PySide6.QtCore import QByteArray, QSettings
 
 from engine import StackscribeError, TranscribeOptions
-from gui.settings import WindowSettings, declaration
+from gui.settings.window import WindowSettings, declaration
 
 log = logging.getLogger(__name__)
 

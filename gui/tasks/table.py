@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 
 from gui import icons
 from gui.style import ACCENT, MUTED, STATUS_COLORS, TEXT, TRACK
-from gui.task_model import (
+from gui.tasks.model import (
     ACTIONS,
     ACTIONS_ROLE,
     PROGRESS_ROLE,

@@ -15,7 +15,7 @@ from PySide6.QtCore import QObject, Signal
 
 from engine import Task
 from gui.session import Session
-from gui.task_model import TaskModel
+from gui.tasks.model import TaskModel
 
 log = logging.getLogger(__name__)
 

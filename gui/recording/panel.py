@@ -21,9 +21,9 @@ from PySide6.QtWidgets import (
 
 from engine import TaskService, TranscribeOptions
 from gui import icons
-from gui.audio_devices import AudioDevices
-from gui.recorder import Recorder, Recording
-from gui.task_model import clock
+from gui.recording.audio_devices import AudioDevices
+from gui.recording.recorder import Recorder, Recording
+from gui.tasks.model import clock
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ class RecordPanel(QWidget):
 
     Signals:
         recording_changed(bool): recording started (True) or fully finished (False).
-        saved(object): a :class:`gui.recorder.Recording` was written.
+        saved(object): a :class:`gui.recording.recorder.Recording` was written.
         queue_file(str): the person asked to transcribe a saved recording as a task.
         message(str): something to tell the person (a piece that failed, where it saved).
     """

@@ -13,11 +13,11 @@ from typing import cast
 import pytest
 
 from engine.service import TaskService
-from gui import audio_devices
-from gui.record_panel import RecordPanel
+from gui.recording import audio_devices
+from gui.recording.panel import RecordPanel
 from tests.gui.conftest import OFFSCREEN_NOISE
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 CASES = Path(__file__).with_name("recording_cases.py")
 ALSA_CONF = Path("/usr/share/alsa/alsa.conf")
 
@@ -133,8 +133,8 @@ def test_the_record_panel_shows_how_far_the_text_is_behind_the_voice(
     from engine.live.hub import LiveHub
     from engine.live.streamer import LiveOptions
     from engine.task import TranscribeOptions
-    from gui.audio_devices import InputDevice
-    from gui.recorder import Recorder
+    from gui.recording.audio_devices import InputDevice
+    from gui.recording.recorder import Recorder
     from harness import defaults
 
     clock = iter([50.0, 52.3])  # the audio arrives, then the final is posted

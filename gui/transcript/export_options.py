@@ -17,7 +17,7 @@ from engine import (
     SubtitleLayout,
     layout_from_values,
 )
-from gui.preferences import PreferenceStore
+from gui.settings.preferences import PreferenceStore
 
 log = logging.getLogger(__name__)
 

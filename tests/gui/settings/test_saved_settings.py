@@ -8,8 +8,8 @@ from typing import Any
 
 from app.settings import Settings, load
 from engine.status import EngineState
-from gui.preferences import PreferenceStore
-from gui.settings import WindowSettings
+from gui.settings.preferences import PreferenceStore
+from gui.settings.window import WindowSettings
 from tests.gui.conftest import OFFSCREEN_NOISE
 
 SAVED: dict[str, Any] = {

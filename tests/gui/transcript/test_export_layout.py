@@ -7,9 +7,10 @@ from pathlib import Path
 
 from engine.subtitles import SubtitleLayout
 from engine.task import TaskStatus
-from gui import dialogs, export_options
-from gui.export_options import SubtitleLayoutDialog
-from gui.preferences import PreferenceStore
+from gui import dialogs
+from gui.settings.preferences import PreferenceStore
+from gui.transcript import export_options
+from gui.transcript.export_options import SubtitleLayoutDialog
 from tests.gui.conftest import OFFSCREEN_NOISE, drop, wait_status
 
 pytestmark = OFFSCREEN_NOISE
