@@ -31,7 +31,7 @@ from engine.live.hub import LiveHub
 from engine.process.main import engine_main
 from engine.process.supervisor import EngineSupervisor
 from engine.redact import redact
-from engine.service import TaskService
+from engine.service.tasks import TaskService
 from engine.stack.journal import SqliteJournal
 from engine.stack.memory import MemoryStack
 from engine.stack.protocol import TaskStack

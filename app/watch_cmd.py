@@ -1,6 +1,6 @@
 """``python -m app watch DIR``: transcribe each new audio or video file dropped into DIR.
 
-The engine and stack are those of ``transcribe``; :class:`engine.watch.FolderWatcher` finds
+The engine and stack are those of ``transcribe``; :class:`engine.service.watch.FolderWatcher` finds
 the files, queues them once they stop growing and writes their transcripts; what it has
 done is kept in ``DATA_DIR/watched.sqlite3``, so a restart goes on where it stopped. Each
 file's outcome is a line on stderr. SIGINT or SIGTERM stops it cleanly (exit status 0); a
@@ -36,8 +36,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     from app.runtime import Runtime
     from app.transcribe_cmd import DownloadBar, output_formats, requested
     from engine.errors import StackscribeError
+    from engine.service.watch import STATE_FILE, FolderWatcher, WatchConfig, WatchState
     from engine.status import EngineState
-    from engine.watch import STATE_FILE, FolderWatcher, WatchConfig, WatchState
 
     fmts = output_formats(args.format)
     problem = _problem(args)

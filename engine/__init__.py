@@ -10,16 +10,17 @@ the window plays and records with. What is not here is private to the engine;
 load on first use (PEP 562), so ``import engine`` loads nothing else and ``python -m app
 --help`` stays instant.
 
-The top of the package holds the nouns every part shares: :mod:`~engine.task` (the status
-machine and options), :mod:`~engine.result` (the one JSON shape), :mod:`~engine.errors` (the
-one exception hierarchy), :mod:`~engine.status` (the engine's state as the host sees it),
-:mod:`~engine.formats` and :mod:`~engine.subtitles` (rendering),
+The top of the package holds the front door and the nouns every part shares (the
+vocabulary): :mod:`~engine.task` (the status machine and options), :mod:`~engine.result`
+(the one JSON shape), :mod:`~engine.errors` (the one exception hierarchy),
+:mod:`~engine.status` (the engine's state as the host sees it), :mod:`~engine.formats` and
+:mod:`~engine.subtitles` (rendering), :mod:`~engine.writer` (transcripts to files),
 :mod:`~engine.edits`, :mod:`~engine.replacements`, :mod:`~engine.languages`,
-:mod:`~engine.media`, :mod:`~engine.redact`, :mod:`~engine.uploads` (where uploads may live),
-and :mod:`~engine.service`
-(:class:`~engine.service.TaskService`, the one object the faces talk to) with
-:mod:`~engine.watch` over it. The subpackages:
+:mod:`~engine.media`, :mod:`~engine.redact`, :mod:`~engine.uploads` (where uploads may
+live). The subpackages:
 
+- :mod:`engine.service`: the clients of the rest, what the faces talk to:
+  :class:`~engine.service.tasks.TaskService` and the folder watcher over it;
 - :mod:`engine.stack`: the :class:`~engine.stack.protocol.TaskStack` protocol and its
   backends (memory, journal, Redis, resilient) and how the host shares them;
 - :mod:`engine.pipeline`: decode, VAD, windows, the Whisper transcriber;
@@ -62,7 +63,9 @@ if TYPE_CHECKING:  # what mypy reads; at run time __getattr__ loads each name on
     from engine.pipeline.audio import SAMPLE_RATE, stream_pcm
     from engine.redact import redact as redact_secrets
     from engine.result import Transcript
-    from engine.service import TaskService
+    from engine.service.tasks import TaskService
+    from engine.service.watch import STATE_FILE as WATCH_STATE_FILE
+    from engine.service.watch import FolderWatcher, WatchConfig, WatchState
     from engine.stack.protocol import QueueChanged, StackEvent
     from engine.status import EngineState, EngineStatus
     from engine.subtitles import MAX_LIMIT as MAX_LAYOUT_LIMIT
@@ -70,16 +73,14 @@ if TYPE_CHECKING:  # what mypy reads; at run time __getattr__ loads each name on
     from engine.subtitles import SubtitleLayout
     from engine.subtitles import from_values as layout_from_values
     from engine.task import MAX_HOTWORDS, TASKS, Task, TaskEvent, TaskStatus, TranscribeOptions, iso
-    from engine.watch import STATE_FILE as WATCH_STATE_FILE
-    from engine.watch import FolderWatcher, WatchConfig, WatchState
 
 #: Each public name: the module it lives in, and its name there (None: the module itself).
 _EXPORTS: dict[str, tuple[str, str | None]] = {
-    "TaskService": ("engine.service", "TaskService"),
-    "FolderWatcher": ("engine.watch", "FolderWatcher"),
-    "WatchConfig": ("engine.watch", "WatchConfig"),
-    "WatchState": ("engine.watch", "WatchState"),
-    "WATCH_STATE_FILE": ("engine.watch", "STATE_FILE"),
+    "TaskService": ("engine.service.tasks", "TaskService"),
+    "FolderWatcher": ("engine.service.watch", "FolderWatcher"),
+    "WatchConfig": ("engine.service.watch", "WatchConfig"),
+    "WatchState": ("engine.service.watch", "WatchState"),
+    "WATCH_STATE_FILE": ("engine.service.watch", "STATE_FILE"),
     "EngineState": ("engine.status", "EngineState"),
     "EngineStatus": ("engine.status", "EngineStatus"),
     "Task": ("engine.task", "Task"),

@@ -1,6 +1,6 @@
 """The window's watched folder (Settings > Watched folder): new files in it are queued.
 
-A :class:`engine.watch.FolderWatcher` runs on the hosted task service in a thread of its
+A :class:`engine.service.watch.FolderWatcher` runs on the hosted task service in a thread of its
 own, so its tasks appear in the table like dropped files; their transcripts are written
 next to them in the formats chosen. What it did is kept in the data folder
 (``watched.sqlite3``, shared with ``python -m app watch``): reopening the window does not

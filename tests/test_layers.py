@@ -53,7 +53,7 @@ ENGINE_ASSEMBLERS = ("engine.process", "engine.service")
 class Import:
     """One imported name as a module wrote it, and the modules of the tree it loads."""
 
-    module: str  # the importing module, e.g. "gui.preferences"
+    module: str  # the importing module, e.g. "gui.settings.preferences"
     path: str  # its file, from the root
     line: int
     text: str  # the statement, e.g. "from app.settings import Settings"
@@ -85,8 +85,8 @@ def _absolute(package: str, level: int, name: str | None) -> str:
 def _imports_of(module: str, path: Path, source: str, modules: Collection[str]) -> Iterator[Import]:
     package = module if path.name == "__init__.py" else module.rpartition(".")[0]
     # A module's own packages are loaded before it runs: passing through one on the way to
-    # a sibling (``from engine.task import Task`` in engine.service) is no dependency on it,
-    # but taking a name that one defines (``from engine import TaskService``) is.
+    # a sibling (``from engine.task import Task`` in engine.service.tasks) is no dependency on
+    # it, but taking a name that one defines (``from engine import TaskService``) is.
     steps = module.split(".")
     ancestors = {".".join(steps[:i]) for i in range(1, len(steps))}
     for node in ast.walk(ast.parse(source, str(path))):
@@ -256,9 +256,11 @@ def test_the_scan_counts_an_import_inside_a_function_and_a_relative_one() -> Non
 
 
 def test_a_name_taken_from_a_modules_own_package_counts_and_passing_through_does_not() -> None:
-    modules = {"engine", "engine.service", "engine.task", "gui", "gui.session"}
+    modules = {"engine", "engine.service.tasks", "engine.task", "gui", "gui.session"}
     source = "from engine import TaskService\nfrom engine.task import Task\n"
-    inside, sibling = _imports_of("engine.service", Path("engine/service.py"), source, modules)
+    inside, sibling = _imports_of(
+        "engine.service.tasks", Path("engine/service/tasks.py"), source, modules
+    )
     assert inside.loads == {"engine"}
     assert sibling.loads == {"engine.task"}
     (face,) = _imports_of("gui.session", Path("gui/session.py"), "import engine.task\n", modules)

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from engine.service.watch import STATE_FILE, FolderWatcher, WatchConfig, WatchState
 from engine.task import TranscribeOptions
-from engine.watch import STATE_FILE, FolderWatcher, WatchConfig, WatchState
 from tests.conftest import PHRASE
 
 pytestmark = pytest.mark.timeout(180)

@@ -12,7 +12,7 @@ from typing import cast
 
 import pytest
 
-from engine.service import TaskService
+from engine.service.tasks import TaskService
 from gui.recording import audio_devices
 from gui.recording.panel import RecordPanel
 from tests.gui.conftest import OFFSCREEN_NOISE

@@ -30,7 +30,7 @@ from pathlib import Path
 
 from engine import media, writer
 from engine.errors import NotFound, StackscribeError, Unavailable
-from engine.service import TaskService
+from engine.service.tasks import TaskService
 from engine.stack.protocol import StackEvent
 from engine.subtitles import SubtitleLayout
 from engine.task import TaskEvent, TaskStatus, TranscribeOptions
