@@ -18,8 +18,8 @@ from typing import Any
 from app.settings import Settings
 from engine import formats, media, subtitles, writer
 from engine.errors import StackscribeError
-from engine.process.supervisor import EngineState, EngineStatus
 from engine.stack.protocol import StackEvent
+from engine.status import EngineState, EngineStatus
 from engine.task import TaskEvent, TaskStatus, TranscribeOptions
 
 log = logging.getLogger(__name__)
