@@ -11,6 +11,7 @@ from pathlib import Path
 
 from app.settings import Settings
 from app.version import version
+from engine import SubtitleLayout, TranscribeOptions, WatchConfig
 from engine.live.hub import LiveLimits
 from engine.pipeline.transcriber import DecodeSettings
 from engine.process.worker import EngineConfig
@@ -92,6 +93,26 @@ def live_limits(settings: Settings) -> LiveLimits:
         max_frame_bytes=settings.live_max_frame_kb * 1024,
         max_seconds=settings.live_max_minutes * 60,
         idle_seconds=settings.live_idle_seconds,
+    )
+
+
+def watch_config(
+    settings: Settings,
+    folder: Path,
+    output_dir: Path | None,
+    formats: tuple[str, ...],
+    options: TranscribeOptions,
+    layout: SubtitleLayout | None,
+) -> WatchConfig:
+    """``watch``'s folder watcher: what to watch and write as asked, its pace from settings."""
+    return WatchConfig(
+        folder=folder,
+        output_dir=output_dir,
+        formats=formats,
+        options=options,
+        poll_seconds=settings.watch_poll_seconds,
+        settle_seconds=settings.watch_settle_seconds,
+        layout=layout,
     )
 
 

@@ -33,10 +33,11 @@ def _problem(args: argparse.Namespace) -> str | None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
+    from app import configs
     from app.runtime import Runtime
     from app.transcribe_cmd import DownloadBar, output_formats, requested
     from engine.errors import StackscribeError
-    from engine.service.watch import STATE_FILE, FolderWatcher, WatchConfig, WatchState
+    from engine.service.watch import STATE_FILE, FolderWatcher, WatchState
     from engine.status import EngineState
 
     fmts = output_formats(args.format)
@@ -60,14 +61,13 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         if status.state != EngineState.READY:
             print(f"stackscribe: {status.error or 'the engine did not start'}", file=sys.stderr)
             return 2
-        config = WatchConfig(
-            folder=Path(args.folder),
-            output_dir=Path(args.output_dir) if args.output_dir else None,
-            formats=tuple(fmts),
-            options=options,
-            poll_seconds=settings.watch_poll_seconds,
-            settle_seconds=settings.watch_settle_seconds,
-            layout=layout,
+        config = configs.watch_config(
+            settings,
+            Path(args.folder),
+            Path(args.output_dir) if args.output_dir else None,
+            tuple(fmts),
+            options,
+            layout,
         )
         watcher = FolderWatcher(runtime.service, config, state, report=_print_report)
         print(f"Model: {status.model} ({status.model_reason})", file=sys.stderr)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from app import configs
 from app.settings import Settings
+from engine import TranscribeOptions
 
 
 def test_sizes_and_times_reach_the_server_and_live_streams_in_their_units(tmp_path: Path) -> None:
@@ -50,6 +51,14 @@ def test_the_host_keeps_its_journal_uploads_and_each_engine_s_work_under_data_di
     engine = configs.engine_config(settings, "e1", "/models/tiny")
     assert engine.work_dir == str(tmp_path / "work" / "e1")
     assert (engine.engine_id, engine.model_path) == ("e1", "/models/tiny")
+
+
+def test_the_watcher_s_pace_follows_its_settings(tmp_path: Path) -> None:
+    settings = Settings(watch_poll_seconds=0.25, watch_settle_seconds=4.0)
+    options = TranscribeOptions(language="en")
+    watch = configs.watch_config(settings, tmp_path, None, ("txt", "srt"), options, None)
+    assert (watch.poll_seconds, watch.settle_seconds) == (0.25, 4.0)
+    assert (watch.folder, watch.formats, watch.options) == (tmp_path, ("txt", "srt"), options)
 
 
 def test_the_batched_guard_switch_and_uvicorn_s_log_level_follow_their_settings() -> None:
