@@ -7,14 +7,16 @@ package never imports the server or FastAPI; tasks posted over HTTP show up here
 both faces subscribe to the same service). It imports only ``engine/`` and Qt, never
 ``app/``: the settings come in as a :class:`gui.settings.window.WindowSettings`.
 
-The rooms: :mod:`gui.tasks` (the task list), :mod:`gui.transcript` (a task's transcript:
-view, edit, play, export), :mod:`gui.recording` (the microphone, live) and
-:mod:`gui.settings` (what the run was given, what was saved, the dialog). At the top, the
-window's shell: :mod:`gui.main_window` (which puts the rooms together), :mod:`gui.session`,
-:mod:`gui.status_bar`, :mod:`gui.drop_zone`, :mod:`gui.folder_watch`, :mod:`gui.jobs`,
-:mod:`gui.collector`, :mod:`gui.dialogs`, :mod:`gui.media`, :mod:`gui.icons` and
-:mod:`gui.style`. The engine is reached only through its front door (``from engine import
-...``).
+The rooms, each importing only those before it: :mod:`gui.settings` (what the run was
+given, what was saved, the dialog), :mod:`gui.tasks` (the task list), :mod:`gui.recording`
+(the microphone, live) and :mod:`gui.transcript` (a task's transcript: view, edit, play,
+export). The window's shell at the top of the package: the pieces the rooms use,
+:mod:`gui.dialogs` (every modal question), :mod:`gui.media`, :mod:`gui.jobs`,
+:mod:`gui.collector`, :mod:`gui.icons`, :mod:`gui.style`, :mod:`gui.status_bar` and
+:mod:`gui.session`; and what stands on them, :mod:`gui.drop_zone`, :mod:`gui.folder_watch`,
+:mod:`gui.task_actions` (what a task's buttons do, across the rooms) and
+:mod:`gui.main_window`, which puts it all together. The engine is reached only through its
+front door (``from engine import ...``).
 
 How the pieces talk (every arrow is a Qt signal, delivered on the GUI thread):
 
@@ -23,7 +25,7 @@ How the pieces talk (every arrow is a Qt signal, delivered on the GUI thread):
   status (``engine_changed``);
 - :class:`gui.tasks.model.TaskModel` holds one row per task; :class:`gui.tasks.table.TaskTable`
   shows it with progress bars and per-row actions (cancel, retry, open, export, remove),
-  which :class:`gui.tasks.actions.TaskActions` carries out;
+  which :class:`gui.task_actions.TaskActions` carries out;
 - :class:`gui.drop_zone.DropZone` turns dropped files and folders into paths;
 - :class:`gui.transcript.view.TranscriptView` shows segments live, searches, copies,
   exports and plays from a segment (:class:`gui.transcript.playback.Player`); its

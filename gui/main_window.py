@@ -25,7 +25,7 @@ from gui.settings.dialog import SettingsDialog
 from gui.settings.preferences import PreferenceStore
 from gui.settings.window import WindowSettings
 from gui.status_bar import StatusBar
-from gui.tasks.actions import TaskActions
+from gui.task_actions import TaskActions
 from gui.tasks.edits import TaskEdits
 from gui.tasks.model import TaskModel
 from gui.tasks.table import TaskTable

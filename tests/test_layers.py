@@ -43,6 +43,18 @@ NEVER_IMPORTS: dict[str, tuple[str, ...]] = {
 FRONT_DOOR = "engine"
 FRONT_DOOR_USERS = ("gui", "server")
 
+#: The rooms of each face and the other rooms each may import (their package docstrings say
+#: why); the shell at a face's top (app.py, main_window.py, ...) may import any room.
+ROOMS: dict[str, tuple[str, ...]] = {
+    "gui.settings": (),
+    "gui.tasks": ("gui.settings",),
+    "gui.recording": ("gui.settings", "gui.tasks"),
+    "gui.transcript": ("gui.settings", "gui.tasks", "gui.recording"),
+    "server.http": (),
+    "server.live": ("server.http",),
+    "server.routes": ("server.http",),
+}
+
 #: Inside the engine, the stack, the decoding pipeline and the model store know nothing of
 #: each other, nor of what puts them together (which may import them all).
 ENGINE_PARTS = ("engine.stack", "engine.pipeline", "engine.models")
@@ -181,6 +193,19 @@ def test_the_stack_the_pipeline_and_the_model_store_do_not_know_each_other(
         f"{', '.join(ENGINE_ASSEMBLERS)} (which put them together):",
         wrong,
     )
+
+
+def test_the_rooms_of_a_face_import_only_the_rooms_below_them(imports: list[Import]) -> None:
+    wrong = []
+    for found in imports:
+        room = next((r for r in ROOMS if _within(found.module, r)), None)
+        if room is None:
+            continue
+        for other in sorted({r for r in ROOMS for m in found.loads if _within(m, r)}):
+            if other != room and other not in ROOMS[room]:
+                below = ", ".join(ROOMS[room]) or "no other room"
+                wrong.append(f"{found}   ({room} imports {other}; it may import {below})")
+    assert not wrong, _report("A room imports a room it stands below:", wrong)
 
 
 def _reachable(graph: dict[str, set[str]], start: str) -> set[str]:

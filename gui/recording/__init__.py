@@ -7,6 +7,7 @@
 - :mod:`~gui.recording.audio_devices`: which devices PortAudio offers, and why recording or
   playback may be impossible.
 
-May import :mod:`engine` (its front door), Qt, the window's shell at the top of :mod:`gui`
-(icons) and :mod:`gui.tasks.model` (its time format); never :mod:`gui.main_window`.
+May import :mod:`engine` (its front door), Qt, the window's shell below the rooms (icons)
+and :mod:`gui.tasks` (its time format); never :mod:`gui.transcript` or
+:mod:`gui.main_window`.
 """

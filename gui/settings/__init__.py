@@ -8,7 +8,6 @@
 - :mod:`~gui.settings.model_download`: a model download in a thread, with progress and
   cancel.
 
-May import :mod:`engine` (its front door), Qt, the window's shell at the top of :mod:`gui`
-(dialogs) and :mod:`gui.transcript.exporter` (the formats a watched folder writes); never
-:mod:`gui.main_window`.
+The lowest room: may import :mod:`engine` (its front door), Qt and the window's shell
+(dialogs, media); never the other rooms, which read it.
 """

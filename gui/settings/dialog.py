@@ -26,10 +26,10 @@ from PySide6.QtWidgets import (
 
 from engine import LANGUAGES, MAX_HOTWORDS, TASKS, model_store, redact_secrets, replacements
 from gui import dialogs
+from gui.media import EXPORT_FORMATS
 from gui.settings.model_download import ModelDownloader
 from gui.settings.preferences import ENGINE_KEYS, Preferences
 from gui.settings.window import WindowSettings, declaration
-from gui.transcript.exporter import EXPORT_FORMATS
 
 log = logging.getLogger(__name__)
 

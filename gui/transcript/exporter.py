@@ -7,18 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from engine import SubtitleLayout, formats, writer
+from gui.media import EXPORT_FORMATS, FORMAT_LABELS
 
 log = logging.getLogger(__name__)
-
-#: What a transcript can be exported or saved as from the window, in the order shown.
-EXPORT_FORMATS = ("txt", "srt", "vtt", "json", "tsv")
-FORMAT_LABELS = {
-    "txt": "Plain text (.txt)",
-    "srt": "SubRip subtitles (.srt)",
-    "vtt": "WebVTT subtitles (.vtt)",
-    "json": "JSON with words (.json)",
-    "tsv": "Tab-separated (.tsv)",
-}
 
 
 def name_filter(first: str) -> str:

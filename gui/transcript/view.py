@@ -32,9 +32,9 @@ from PySide6.QtWidgets import (
 
 from engine import TaskStatus
 from gui import icons
+from gui.media import EXPORT_FORMATS, FORMAT_LABELS
 from gui.style import ACCENT, MUTED
 from gui.tasks.model import TaskRow, clock
-from gui.transcript.exporter import EXPORT_FORMATS, FORMAT_LABELS
 from gui.transcript.segment_editing import SegmentEditor
 
 log = logging.getLogger(__name__)

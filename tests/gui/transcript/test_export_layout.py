@@ -10,14 +10,13 @@ from engine.task import TaskStatus
 from gui import dialogs
 from gui.settings.preferences import PreferenceStore
 from gui.transcript import export_options
-from gui.transcript.export_options import SubtitleLayoutDialog
 from tests.gui.conftest import OFFSCREEN_NOISE, drop, wait_status
 
 pytestmark = OFFSCREEN_NOISE
 
 
 def test_the_dialog_reads_its_boxes_and_zero_means_no_limit(qtbot) -> None:
-    dialog = SubtitleLayoutDialog(SubtitleLayout(max_line_width=30))
+    dialog = dialogs.SubtitleLayoutDialog(SubtitleLayout(max_line_width=30))
     qtbot.add_widget(dialog)
     assert dialog.boxes["max_line_width"].value() == 30
     assert dialog.boxes["max_line_count"].value() == 0
