@@ -44,7 +44,10 @@ from engine.result import Segment, Transcript, Word
 MIN_STEP = 0.5  # seconds of new audio between decodes
 CONTEXT = 3.0  # seconds of committed audio kept in the buffer before the uncommitted words
 CUT_GAP = 0.1  # seconds of pause after a committed word where the buffer may be cut
-LONG_SENTENCE = 12.0  # committed words spanning this long without a full stop: a final
+# Committed words spanning this long without a full stop are made final (at their last
+# clause mark): at 12 s, finals of the reading's long sentences came 10 s after their last
+# word (p95); at 4 s, 3.8 s (bench/RESULTS.md).
+LONG_SENTENCE = 4.0
 MAX_BUFFER = 20.0  # a longer buffer is cut at the last committed word, whatever follows
 TAIL = 0.4  # seconds after the last speech heard that an utterance's last decode reads
 LIVE_BEAM = 1  # greedy: live decodes keep pace; a client may ask for a beam
