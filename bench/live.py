@@ -67,7 +67,7 @@ class _Paced:
     def screen_end(self) -> float:
         s = self.streamer
         words = [w for seg in s.segments[-1:] for w in seg.words]
-        words += s.pending + s.policy.tentative
+        words += s.pending + s.agreement.tentative
         return max((w.end for w in words), default=0.0)
 
 
@@ -106,7 +106,7 @@ def _pace(streams: list[_Paced]) -> float:
 
 def _paced_run(model: Any, pcm: np.ndarray, count: int, said: list[float]) -> dict[str, Any]:
     streams = [
-        _Paced(pcm, LiveStreamer(WhisperDecoder(model), LiveOptions(language="en")))
+        _Paced(pcm, LiveStreamer(WhisperDecoder(model, 5), LiveOptions(language="en")))
         for _ in range(count)
     ]
     end = _pace(streams)
@@ -382,10 +382,14 @@ def _paced_lines(data: dict[str, Any]) -> list[str]:
 
 
 _NOTES = [
-    "Measured after these tables, the same paced run of the whole reading (tiny.en, one "
-    "stream) with long sentences made final at a clause mark after 4 s instead of 12 s, "
-    "the engine's setting since: word p50 0.99 s, p95 1.54 s; final p50 1.54 s, p95 3.79 s "
-    "(from 10.37 s); WER 18.0%; CPU s per audio s 1.00.",
+    "Reverted before landing (2026-12-08): the figures above measured a single-decode, "
+    "greedy commit policy with a 3 s buffer of context. In the full suite it repeated "
+    "committed words after an utterance when a burst of audio arrived (`python -m app "
+    'live` on jfk.flac printed "can really do for you." three times) and lost 6.6 '
+    "points of WER against offline on a loaded machine, so the streamer in the code is "
+    "again the LocalAgreement-2 one (beam `BEAM_SIZE`, two agreeing decodes). These "
+    "tables are the record of that experiment, not of the code; `make bench ARGS=live` "
+    "measures the code.",
     "",
     "How the live path spends its time (issue 21): a decode is one encode of Whisper's "
     "30 s window, whatever the buffer holds (tiny.en int8, one thread: about 0.4 s on an "

@@ -1,6 +1,6 @@
 """Live transcription: audio arriving in frames, text committed as soon as it is stable.
 
-- :mod:`engine.live.agreement`: the commit policy (what one decode makes certain).
+- :mod:`engine.live.agreement`: the LocalAgreement-2 commit policy of whisper_streaming.
 - :mod:`engine.live.silence`: Silero VAD over a stream, to end utterances on silence.
 - :mod:`engine.live.streamer`: one stream's buffer, decodes, commits, finals and trims.
 - :mod:`engine.live.hub`: the host side, where faces open streams and feed frames.

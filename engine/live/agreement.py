@@ -1,18 +1,10 @@
-"""The live commit policy: which words of a decode are certain enough to show as final text.
+"""LocalAgreement-2 (Macháček et al., 2023, whisper_streaming): commit what two decodes agree on.
 
-Every decode of the buffer yields a hypothesis of timed words. whisper_streaming's
-LocalAgreement-2 (Macháček et al., 2023) commits what two consecutive decodes agree on, so
-every word waits for a second decode; a stream decoded once every two seconds (four streams
-sharing the engine) then commits each word four seconds late. This policy needs one decode:
-a word is committed when its aligned end lies at least :data:`HOLD` seconds before the end
-of the decoded audio (Whisper has heard what follows it, AlignAtt's idea on faster-whisper's
-word alignment) and the previous hypothesis said the same word there, or, whatever the
-previous hypothesis said, when it ends :data:`STABLE` seconds before the end. Without a
-``buffer_end`` it is LocalAgreement-2 itself (agreement alone).
-
-Committed words are never revised, and a word is committed at most once: new hypotheses are
-cut after the last committed time, and an n-gram that repeats the tail of what was committed
-is dropped.
+Every decode of the growing buffer yields a hypothesis of timed words. The longest common
+prefix of this hypothesis and the previous one (after the words already committed) is
+committed; the rest waits for the next decode. Committed words are never revised, and a word
+is committed at most once: new hypotheses are cut after the last committed time, and an
+n-gram that repeats the tail of what was committed is dropped.
 """
 
 from __future__ import annotations
@@ -21,8 +13,6 @@ import re
 
 from engine.result import Word
 
-HOLD = 0.5  # seconds of audio after a word before it may be committed
-STABLE = 1.2  # ... after which it is committed without the previous hypothesis' agreement
 _NGRAM = 5  # longest repeat of the committed tail looked for at a hypothesis' head
 _SLACK = 0.1  # seconds a new word may start before the last committed end
 
@@ -32,12 +22,10 @@ def key(text: str) -> str:
     return re.sub(r"[^\w']", "", text.lower())
 
 
-class CommitPolicy:
+class LocalAgreement:
     """The hypothesis buffer of whisper_streaming, on absolute stream times."""
 
-    def __init__(self, hold: float = HOLD, stable: float = STABLE) -> None:
-        self.hold = hold
-        self.stable = stable
+    def __init__(self) -> None:
         self.tail: list[Word] = []  # the last words committed, kept across utterances and cuts
         self.previous: list[Word] = []  # the last hypothesis, minus what was committed
         self.last_committed_time = 0.0
@@ -58,25 +46,14 @@ class CommitPolicy:
                 return fresh[n:]
         return fresh
 
-    def flush(self, buffer_end: float | None = None) -> list[Word]:
-        """Commit the certain head of the newest hypothesis; returns the new words.
-
-        ``buffer_end``: where the decoded audio ended (stream seconds); None commits by
-        agreement with the previous hypothesis alone (LocalAgreement-2).
-        """
+    def flush(self) -> list[Word]:
+        """Commit the agreed prefix of the last two hypotheses; returns the new words."""
         new, self._new = self._new or [], None
-        count = 0
-        for i, word in enumerate(new):
-            agreed = i < len(self.previous) and key(word.text) == key(self.previous[i].text)
-            if buffer_end is None:
-                certain = agreed
-            else:
-                room = buffer_end - word.end
-                certain = room >= self.hold and (agreed or room >= self.stable)
-            if not certain:
-                break
-            count += 1
-        commit, self.previous = new[:count], new[count:]
+        commit: list[Word] = []
+        while new and self.previous and key(new[0].text) == key(self.previous[0].text):
+            commit.append(new.pop(0))
+            self.previous.pop(0)
+        self.previous = new
         self._committed(commit)
         return commit
 

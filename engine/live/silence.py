@@ -8,27 +8,12 @@ frame loop (the model's LSTM state and 64-sample context carried across frames).
 
 from __future__ import annotations
 
-from typing import Protocol
-
 import numpy as np
 
 from engine.pipeline.audio import SAMPLE_RATE
 from engine.pipeline.vad import FRAME, SileroFrames
 
 _THRESHOLD = 0.5
-
-
-class SpeechTracker(Protocol):
-    """What the streamer asks of a voice activity detector (stream sample positions)."""
-
-    first_speech: int | None
-    last_speech: int | None
-
-    def push(self, audio: np.ndarray) -> None: ...
-
-    def silent_for(self) -> float: ...
-
-    def reset_speech(self) -> None: ...
 
 
 class SilenceTracker:

@@ -1,24 +1,18 @@
-"""One live stream: a short audio buffer, decoded as audio comes, committed from one decode.
+"""One live stream: a growing audio buffer, decoded again and again, committed by agreement.
 
-After whisper_streaming (Macháček et al., 2023) and AlignAtt (Papi et al., 2023), on
-faster-whisper:
+This is whisper_streaming's online processor (Macháček et al., 2023) on faster-whisper:
 
-- every :data:`MIN_STEP` seconds of new audio (or once per larger piece, when the engine is
-  behind: intermediate decodes are skipped, not queued) the buffer is decoded greedily,
-  with the text committed before the buffer as the prompt; :class:`CommitPolicy` commits
-  the words Whisper has heard enough audio after (one decode, checked against the last),
-  and the rest is a revisable partial;
-- committed words that end a sentence close a *final* segment (a sentence spanning more
-  than :data:`LONG_SENTENCE` closes one at its last clause mark);
-- the buffer is kept short: it is cut at a pause after a committed word, keeping about
-  :data:`CONTEXT` seconds of committed audio before the first uncommitted word (so each
-  decode reads a little of what came before, at utterance ends too), and only ever after
-  committed words, so nothing said is dropped; past :data:`MAX_BUFFER` it is cut at the
-  last committed word whatever follows, and it is decoded before it outgrows Whisper's
-  window (:data:`WINDOW`), whatever the size of the pieces fed;
-- silence (``silence_seconds``, heard by Silero VAD) or an explicit commit ends the
-  utterance: the buffer is decoded once more and everything in it is committed and made
-  final. Only audio with speech in it is decoded, so silence never reaches the decoder.
+- every :data:`MIN_STEP` seconds of new audio the whole buffer is decoded, with the text
+  committed before the buffer as the prompt; :class:`LocalAgreement` commits what this
+  decode and the previous one agree on, and the rest is a revisable partial;
+- committed words that end a sentence close a *final* segment (a long sentence closes one at
+  its last clause mark); once the buffer is longer than :data:`TRIM_AFTER` it is cut at the
+  last final, and only ever after committed words; it is decoded before it outgrows
+  Whisper's window (:data:`WINDOW`), whatever the size of the pieces fed;
+- silence (``silence_seconds``) or an explicit commit ends the utterance: the buffer is
+  decoded once more, everything in it is committed and made final, and the buffer is cut at
+  the last word said: the next utterance is decoded with that text as its prompt, never with
+  audio whose words were already committed (a re-decode of it could commit them twice).
 
 Times of words and segments are seconds from the start of the stream. Events are plain
 dicts (they cross from the engine process to the host): ``speech_started``, ``words``
@@ -36,21 +30,14 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from engine.live.agreement import CommitPolicy
-from engine.live.silence import SilenceTracker, SpeechTracker
+from engine.live.agreement import LocalAgreement
+from engine.live.silence import SilenceTracker
 from engine.pipeline.audio import SAMPLE_RATE
 from engine.result import Segment, Transcript, Word
 
-MIN_STEP = 0.5  # seconds of new audio between decodes
-CONTEXT = 3.0  # seconds of committed audio kept in the buffer before the uncommitted words
-CUT_GAP = 0.1  # seconds of pause after a committed word where the buffer may be cut
-# Committed words spanning this long without a full stop are made final (at their last
-# clause mark): at 12 s, finals of the reading's long sentences came 10 s after their last
-# word (p95); at 4 s, 3.8 s (bench/RESULTS.md).
-LONG_SENTENCE = 4.0
-MAX_BUFFER = 20.0  # a longer buffer is cut at the last committed word, whatever follows
-TAIL = 0.4  # seconds after the last speech heard that an utterance's last decode reads
-LIVE_BEAM = 1  # greedy: live decodes keep pace; a client may ask for a beam
+MIN_STEP = 1.0  # seconds of new audio between decodes (whisper_streaming's min chunk)
+TRIM_AFTER = 12.0  # a buffer longer than this is cut at the end of the last final
+MAX_BUFFER = 24.0  # ... and longer than this, at the last committed word, whatever it is
 WINDOW = 30.0  # Whisper's window: a buffer is decoded before it grows past it
 KEEP_SILENCE = 0.5  # seconds of silence kept before speech starts
 LONG_SILENCE = 5.0  # after this much silence the buffer is dropped (no context worth keeping)
@@ -64,14 +51,14 @@ _CLAUSE_END = (",", ";", ":", "\u3001", "\uff0c")
 # faster-whisper drops every window whose no-speech probability passes 0.6, however clearly
 # the words were read, and a buffer of speech came back empty (at the end of a stream, its
 # last 15 s were lost).
-# The buffer is read whole, without timestamp tokens (word times come from the alignment),
-# in one encode of one 30 s window. With timestamp tokens, a buffer ending mid-sentence is
-# read as a finished segment then an unfinished one, and faster-whisper seeks to the
-# unfinished one and encodes a window again; and a window read that way was aligned over
-# the whole window, the finished segment's words landed at its end, and faster-whisper
-# sought past everything between (one decode in fifty of a long buffer lost most of it).
 # A decode that leaves more than this much of the buffer's speech (by Silero VAD) without a
-# word (Whisper ended the text early) is read again with timestamp tokens.
+# word is read again without timestamp tokens. With them, a window read as a finished
+# segment then an unfinished one is aligned over the whole window, the finished segment's
+# words land at its end, and faster-whisper seeks past everything between: about one decode
+# in fifty of a long buffer lost most of it, and when that decode was the one trusted at a
+# stream's end, so was the end of the stream (43 words). Read whole, the buffer keeps every
+# word, but reads a little worse in general (live WER +0.6 points, mean of eight piece
+# schedules of the espeak-ng reading), so it is the fallback.
 _UNHEARD = 2.0
 _WORD_GAP = 1.0  # seconds between two words that still count as covered by them
 _LONGEST_WORD = 2.0  # seconds of speech one word covers at most
@@ -114,7 +101,7 @@ class Decoder(Protocol):
 class WhisperDecoder:
     """A :class:`Decoder` over a loaded faster-whisper model (the engine's own)."""
 
-    def __init__(self, model: Any, beam_size: int = LIVE_BEAM) -> None:
+    def __init__(self, model: Any, beam_size: int) -> None:
         self.model = model
         self.beam_size = beam_size
 
@@ -128,11 +115,11 @@ class WhisperDecoder:
             "beam_size": beam_size or self.beam_size,
             "initial_prompt": prompt or None,
         }
-        decoded = self._read(audio, options, timestamps=False)
+        decoded = self._read(audio, options, timestamps=True)
         speech = _speech(audio)
         missed = _unheard(speech, decoded.words)
         if missed > _UNHEARD:
-            again = self._read(audio, options, timestamps=True)
+            again = self._read(audio, options, timestamps=False)
             if _unheard(speech, again.words) < missed:
                 return again
         return decoded
@@ -149,12 +136,6 @@ class WhisperDecoder:
             log_prob_threshold=_LOG_PROB_THRESHOLD,
             without_timestamps=not timestamps,
         )
-        if not timestamps:
-            # Read whole, the window is one segment. faster-whisper would then seek to its
-            # last word and encode another 30 s window for the audio after it (the cost of
-            # a second decode, for a fragment): the generator is left before it does.
-            first = next(iter(segments), None)
-            segments = [first] if first is not None else []
         words = [
             Word(w.word, float(w.start), float(w.end), float(w.probability))
             for segment in segments
@@ -192,17 +173,16 @@ class LiveStreamer:
         self,
         decoder: Decoder,
         options: LiveOptions,
-        tracker: Callable[[], SpeechTracker] = SilenceTracker,
+        tracker: Callable[[], SilenceTracker] = SilenceTracker,
     ) -> None:
         self.decoder = decoder
         self.options = options
         self.silence = tracker()
-        self.policy = CommitPolicy()
+        self.agreement = LocalAgreement()
         self.audio = np.zeros(0, dtype=np.float32)
         self.offset = 0  # stream sample at audio[0]
         self.total = 0  # samples received
         self.undecoded = 0  # samples received since the last decode
-        self.decoded_until = 0  # stream sample where the last decode's audio ended
         self.pending: list[Word] = []  # committed, not yet in a final segment
         self.history: list[Word] = []  # recent committed words (the prompt's source)
         self.utterance: list[Word] = []  # committed words of the current utterance
@@ -218,10 +198,9 @@ class LiveStreamer:
         """Add audio; ``end_utterance``: the client says the utterance ends after it.
 
         The audio is looked at in tenths of a second, so a pause inside a long piece still
-        ends its utterance where it is; the buffer is decoded once per piece (a stream that
-        is behind is handed larger pieces, so it skips decodes rather than queue them), and
-        again inside a piece whenever the buffer reaches Whisper's window (a decode of more
-        than the window reads its first 30 s and then a fragment, with garbled word times).
+        ends its utterance where it is; the buffer is decoded once per piece, and again
+        inside a piece whenever the buffer reaches Whisper's window (a decode of more than
+        the window reads its first 30 s and then a fragment, with garbled word times).
         """
         events: list[Event] = []
         for start in range(0, audio.size, _LOOK):
@@ -271,13 +250,10 @@ class LiveStreamer:
 
     # -- decoding ------------------------------------------------------------------------
 
-    def _decode(self, until: int | None = None) -> list[Word]:
-        """The buffer's words (stream times), up to stream sample ``until`` if given."""
+    def _decode(self) -> list[Word]:
         self.undecoded = 0
-        audio = self.audio if until is None else self.audio[: max(0, until - self.offset)]
-        self.decoded_until = self.offset + audio.size
         decoded = self.decoder(
-            audio,
+            self.audio,
             language=self.language,
             task=self.options.task,
             prompt=self._prompt(),
@@ -286,8 +262,7 @@ class LiveStreamer:
         if self.language is None and (self.audio.size >= 3 * SAMPLE_RATE or not self.speaking):
             self.language = decoded.language
             self.language_probability = decoded.language_probability
-        start = self.offset / SAMPLE_RATE
-        end = start + audio.size / SAMPLE_RATE
+        start, end = self.offset / SAMPLE_RATE, self.total / SAMPLE_RATE
         return [
             Word(w.text, min(end, w.start + start), min(end, w.end + start), w.confidence)
             for w in decoded.words
@@ -301,17 +276,16 @@ class LiveStreamer:
         return prompt or None
 
     def _step(self) -> list[Event]:
-        self.policy.insert(self._decode())
-        events = self._commit(self.policy.flush(self.total / SAMPLE_RATE))
+        self.agreement.insert(self._decode())
+        events = self._commit(self.agreement.flush())
         events += self._finals(force=False)
         events += self._trim()
         return events + self._partial()
 
     def _end_utterance(self, committed: bool) -> list[Event]:
-        heard = min(self.total, (self.silence.last_speech or 0) + int(TAIL * SAMPLE_RATE))
-        if self.speaking and (self.undecoded or self.decoded_until > heard):
-            self.policy.insert(self._decode(until=heard))  # the silence after speech left out
-        events = self._commit(self.policy.flush_all())
+        if self.speaking and self.undecoded:
+            self.agreement.insert(self._decode())
+        events = self._commit(self.agreement.flush_all())
         events += self._finals(force=True)
         events.append(
             {
@@ -323,10 +297,11 @@ class LiveStreamer:
             }
         )
         self.utterance = []
-        self.policy.reset()
+        self.agreement.reset()
         self.silence.reset_speech()
         self.speaking = False
-        self._trim()  # the next utterance is read with a little of this one before it
+        if self.segments:  # the next decode starts after the last word said, its text the prompt
+            self._cut(int(self.segments[-1].end * SAMPLE_RATE))
         return events + self._partial()
 
     # -- committing ----------------------------------------------------------------------
@@ -344,73 +319,52 @@ class LiveStreamer:
         return [{"type": "words", "text": "".join(w.text for w in words)}]
 
     def _finals(self, force: bool) -> list[Event]:
-        events: list[Event] = []
+        events = []
         while self.pending:
             ends = [i for i, w in enumerate(self.pending) if w.text.strip().endswith(_SENTENCE_END)]
             if not ends and not force:
-                return events + self._clause_final()
+                break
             cut = ends[0] + 1 if ends else len(self.pending)
             events.append(self._final(self.pending[:cut]))
             self.pending = self.pending[cut:]
         return events
-
-    def _clause_final(self) -> list[Event]:
-        """A long sentence is made final at its last committed clause boundary."""
-        if self.pending[-1].end - self.pending[0].start < LONG_SENTENCE:
-            return []
-        ends = [i for i, w in enumerate(self.pending) if w.text.strip().endswith(_CLAUSE_END)]
-        cut = ends[-1] + 1 if ends else len(self.pending)
-        event = self._final(self.pending[:cut])
-        self.pending = self.pending[cut:]
-        return [event]
 
     def _final(self, words: list[Word]) -> Event:
         segment = _segment(len(self.segments), words)
         self.segments.append(segment)
         return {"type": "final", "segment": segment.to_dict()}
 
-    # -- the buffer ----------------------------------------------------------------------
-
     def _trim(self) -> list[Event]:
-        """Keep the buffer short: cut it at a pause after a committed word.
+        """Keep the buffer inside Whisper's window: cut at a final, or make one to cut at.
 
-        Audio is only ever cut after committed words, so nothing said is dropped; about
-        :data:`CONTEXT` seconds of them stay, read again (and dropped by time) for context.
+        Audio is only ever cut at the end of committed words, so nothing said is dropped.
         """
-        if self.audio.size > MAX_BUFFER * SAMPLE_RATE:
-            return self._force_cut()
-        cut = self._pause_after_committed(self.policy.last_committed_time - CONTEXT)
-        if cut is not None:
-            self._cut(int(cut * SAMPLE_RATE))
-        return []
-
-    def _pause_after_committed(self, latest: float) -> float | None:
-        """The latest pause after a committed word in the buffer, up to ``latest`` seconds."""
-        start = self.offset / SAMPLE_RATE
-        inside = [w for w in self.history if w.end > start]
-        if not inside:
-            return None
-        following = [w.start for w in inside[1:]]
-        following.append(
-            self.policy.tentative[0].start if self.policy.tentative else self.total / SAMPLE_RATE
-        )
-        best = None
-        for word, after in zip(inside, following, strict=True):
-            if after - word.end >= CUT_GAP and word.end <= latest:
-                best = word.end + min(after - word.end, 2 * CUT_GAP) / 2
-        return best
-
-    def _force_cut(self) -> list[Event]:
-        """A buffer this long is cut at the last committed word, whatever follows it."""
-        events: list[Event] = []
-        if self.policy.last_committed_time <= self.offset / SAMPLE_RATE:
-            events += self._commit(self.policy.flush_all())  # nothing committed: take it whole
-            events += self._finals(force=False)
-        if self.policy.last_committed_time > self.offset / SAMPLE_RATE:
-            self._cut(int(self.policy.last_committed_time * SAMPLE_RATE))
+        if self.audio.size <= TRIM_AFTER * SAMPLE_RATE:
+            return []
+        events = self._clause_final()
+        if self.segments:  # (a final before the buffer cuts nothing)
+            self._cut(int(self.segments[-1].end * SAMPLE_RATE))
+        if self.audio.size <= MAX_BUFFER * SAMPLE_RATE:
+            return events
+        if not self.pending:  # no committed word to cut after: the last reading is taken whole
+            events += self._commit(self.agreement.flush_all())
+        if self.pending:
+            events.append(self._final(self.pending))
+            self.pending = []
+            self._cut(int(self.segments[-1].end * SAMPLE_RATE))
         else:  # no word in the whole buffer: nothing said to keep
             self._cut(self.total - int(KEEP_SILENCE * SAMPLE_RATE))
         return events
+
+    def _clause_final(self) -> list[Event]:
+        """A long sentence is made final at its last committed clause boundary."""
+        ends = [i for i, w in enumerate(self.pending) if w.text.strip().endswith(_CLAUSE_END)]
+        if not ends:
+            return []
+        cut = ends[-1] + 1
+        event = self._final(self.pending[:cut])
+        self.pending = self.pending[cut:]
+        return [event]
 
     def _cut(self, sample: int) -> None:
         drop = min(max(0, sample - self.offset), self.audio.size)
@@ -419,7 +373,7 @@ class LiveStreamer:
             self.offset += drop
 
     def _partial(self) -> list[Event]:
-        text = "".join(w.text for w in self.pending + self.policy.tentative).strip()
+        text = "".join(w.text for w in self.pending + self.agreement.tentative).strip()
         if text == self.partial:
             return []
         self.partial = text

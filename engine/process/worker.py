@@ -382,7 +382,7 @@ def _live_thread(
     from engine.live.streamer import WhisperDecoder
     from engine.live.worker import LiveWorker
 
-    decoder = WhisperDecoder(transcriber.model)  # greedy: live
+    decoder = WhisperDecoder(transcriber.model, config.decode.beam_size)
     worker = LiveWorker(hub, decoder, stop, f"{config.engine_id}/live")
     return threading.Thread(target=worker.run, name="worker-live", daemon=True)
 

@@ -20,10 +20,7 @@ from harness import live_client
 from harness.wer import longest_loss, normalize, wer
 
 REFERENCE = live_client.READING.read_text()
-# WER points the live path may lose against offline, decoded deterministically: greedy
-# decodes of a short buffer (3 s of context) cost about 4 to 5 points on this reading in
-# 5 s pieces (bench/RESULTS.md); a lost or repeated stretch costs more.
-_SLACK = 0.06
+_SLACK = 0.03  # WER points the live path may lose against offline, decoded deterministically
 
 
 @pytest.mark.timeout(600)
@@ -37,7 +34,7 @@ def test_a_stream_fed_in_large_pieces_keeps_every_stretch_of_speech(
     offline = wer(REFERENCE, " ".join(s.text for s in segments), spell_numbers=True)
 
     pcm = reading_samples
-    streamer = LiveStreamer(WhisperDecoder(model), LiveOptions())
+    streamer = LiveStreamer(WhisperDecoder(model, beam_size=5), LiveOptions())
     step = int(MAX_PIECE * 16000)
     for start in range(0, pcm.size, step):
         streamer.feed(pcm[start : start + step])
@@ -47,6 +44,5 @@ def test_a_stream_fed_in_large_pieces_keeps_every_stretch_of_speech(
     lost = longest_loss(REFERENCE, text, spell_numbers=True)
     assert len(lost) <= 5, (lost, text)
     # The end is kept (a made-up "Thank you." after it, in the last 0.3 s, is still possible).
-    # (Greedy, the last word itself is sometimes misheard: "returned to nay".)
-    assert "every boat returned" in " ".join(normalize(text)[-6:]), text
+    assert "boat returned today" in " ".join(normalize(text)[-6:]), text
     assert wer(REFERENCE, text, spell_numbers=True) <= offline + _SLACK, (offline, text)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from engine.errors import InvalidParameter, TooLarge, Unavailable
-from engine.live.agreement import CommitPolicy
+from engine.live.agreement import LocalAgreement
 from engine.live.hub import MAX_PIECE, LiveHub
 from engine.live.pcm import PcmConverter
 from engine.live.streamer import LiveOptions
@@ -25,7 +25,7 @@ def words(text: str, start: float = 0.0, step: float = 0.5) -> list[Word]:
 
 
 def test_only_what_two_decodes_agree_on_is_committed() -> None:
-    policy = CommitPolicy()
+    policy = LocalAgreement()
     policy.insert(words("ask not what"))
     assert policy.flush() == []  # one decode: nothing agreed yet
     assert [w.text for w in policy.tentative] == [" ask", " not", " what"]
@@ -37,7 +37,7 @@ def test_only_what_two_decodes_agree_on_is_committed() -> None:
 
 
 def test_agreement_ignores_case_and_punctuation_and_takes_the_newer_text() -> None:
-    policy = CommitPolicy()
+    policy = LocalAgreement()
     policy.insert(words("hello world"))
     policy.flush()
     policy.insert(words("Hello, world."))
@@ -45,7 +45,7 @@ def test_agreement_ignores_case_and_punctuation_and_takes_the_newer_text() -> No
 
 
 def test_a_word_is_never_committed_twice() -> None:
-    policy = CommitPolicy()
+    policy = LocalAgreement()
     for _ in range(2):
         policy.insert(words("one two three four"))
         policy.flush()
@@ -59,7 +59,7 @@ def test_a_word_is_never_committed_twice() -> None:
 
 
 def test_the_prompt_said_again_after_an_utterance_is_not_committed_twice() -> None:
-    policy = CommitPolicy()
+    policy = LocalAgreement()
     policy.insert(words("we shall not fail"))
     policy.flush_all()  # the utterance ended at 2.0 s; the buffer is cut there
     policy.reset()
@@ -70,7 +70,7 @@ def test_the_prompt_said_again_after_an_utterance_is_not_committed_twice() -> No
 
 
 def test_flush_all_commits_the_newest_hypothesis_whole() -> None:
-    policy = CommitPolicy()
+    policy = LocalAgreement()
     policy.insert(words("a b"))
     policy.flush()
     policy.insert(words("a b c d"))
@@ -79,14 +79,14 @@ def test_flush_all_commits_the_newest_hypothesis_whole() -> None:
 
 
 def test_a_fresh_policy_has_nothing_to_commit() -> None:
-    policy = CommitPolicy()
+    policy = LocalAgreement()
     assert policy.tentative == []
     assert policy.flush() == []
     assert policy.flush_all() == []
 
 
 def test_flush_all_after_a_flush_commits_what_was_tentative() -> None:
-    policy = CommitPolicy()
+    policy = LocalAgreement()
     policy.insert(words("a b"))
     assert policy.flush() == []
     assert [w.text for w in policy.flush_all()] == [" a", " b"]
@@ -95,7 +95,7 @@ def test_flush_all_after_a_flush_commits_what_was_tentative() -> None:
 
 
 def test_a_hypothesis_wholly_before_the_committed_time_commits_nothing() -> None:
-    policy = CommitPolicy()
+    policy = LocalAgreement()
     policy.insert(words("one two three"))
     policy.flush_all()
     policy.insert(words("one two", start=0.0))
@@ -103,7 +103,7 @@ def test_a_hypothesis_wholly_before_the_committed_time_commits_nothing() -> None
 
 
 def test_a_word_starting_just_within_the_slack_is_dropped() -> None:
-    policy = CommitPolicy()
+    policy = LocalAgreement()
     policy.insert(words("one two"))
     policy.flush_all()  # committed up to 1.0 s
     policy.insert([Word(" two", 0.9, 1.2, 0.9), Word(" three", 1.2, 1.6, 0.9)])
@@ -111,7 +111,7 @@ def test_a_word_starting_just_within_the_slack_is_dropped() -> None:
 
 
 def test_one_repeated_word_of_the_committed_tail_is_dropped() -> None:
-    policy = CommitPolicy()
+    policy = LocalAgreement()
     policy.insert(words("we shall not fail"))
     policy.flush_all()
     policy.reset()
@@ -120,7 +120,7 @@ def test_one_repeated_word_of_the_committed_tail_is_dropped() -> None:
 
 
 def test_a_two_word_repeat_of_a_five_word_tail_is_dropped() -> None:
-    policy = CommitPolicy()
+    policy = LocalAgreement()
     policy.insert(words("one two three four five"))
     policy.flush_all()  # ends at 2.5 s
     policy.reset()
@@ -129,7 +129,7 @@ def test_a_two_word_repeat_of_a_five_word_tail_is_dropped() -> None:
 
 
 def test_a_repeat_is_dropped_only_when_the_hypothesis_starts_near_the_commit() -> None:
-    policy = CommitPolicy()
+    policy = LocalAgreement()
     policy.insert(words("we shall not fail"))
     policy.flush_all()  # ends at 2.0 s
     policy.reset()
@@ -139,7 +139,7 @@ def test_a_repeat_is_dropped_only_when_the_hypothesis_starts_near_the_commit() -
 
 
 def test_the_repeat_check_looks_at_the_first_new_word() -> None:
-    policy = CommitPolicy()
+    policy = LocalAgreement()
     policy.insert(words("we shall not fail"))
     policy.flush_all()  # ends at 2.0 s
     policy.reset()
@@ -229,4 +229,4 @@ def test_frames_of_any_size_come_out_at_16_khz(rate: int, fmt: str) -> None:
 
 
 def test_a_stream_stopped_before_any_decode_commits_an_empty_list() -> None:
-    assert CommitPolicy().flush_all() == []
+    assert LocalAgreement().flush_all() == []
